@@ -10,9 +10,8 @@ use cosmwasm_std::{Addr, Coin, Decimal, Timestamp, Uint128};
 use cw_utils::Expiration;
 
 use crate::ContentHash;
-use crate::cw721::{
-    ContractInfoResponse, NftInfoResponse, NumTokensResponse, OwnerOfResponse, TokensResponse,
-};
+// The cw721 response types are named by path in the `#[returns]` attributes below, which are only
+// expanded for schema generation, so importing them would leave unused imports in wasm builds.
 
 /// Attribution weights are in basis points: 10 000 bps is the whole fee.
 pub const BPS_DENOMINATOR: u16 = 10_000;
@@ -284,27 +283,27 @@ pub enum QueryMsg {
     },
 
     // cw721 shapes.
-    #[returns(OwnerOfResponse)]
+    #[returns(crate::cw721::OwnerOfResponse)]
     OwnerOf {
         token_id: String,
         include_expired: Option<bool>,
     },
-    #[returns(NftInfoResponse<Asset>)]
+    #[returns(crate::cw721::NftInfoResponse<Asset>)]
     NftInfo { token_id: String },
-    #[returns(TokensResponse)]
+    #[returns(crate::cw721::TokensResponse)]
     Tokens {
         owner: String,
         start_after: Option<String>,
         limit: Option<u32>,
     },
-    #[returns(TokensResponse)]
+    #[returns(crate::cw721::TokensResponse)]
     AllTokens {
         start_after: Option<String>,
         limit: Option<u32>,
     },
-    #[returns(NumTokensResponse)]
+    #[returns(crate::cw721::NumTokensResponse)]
     NumTokens {},
-    #[returns(ContractInfoResponse)]
+    #[returns(crate::cw721::ContractInfoResponse)]
     ContractInfo {},
 }
 

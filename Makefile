@@ -1,0 +1,72 @@
+# poi: one entry point for building, checking, testing and running the local chain.
+# Every build cache lives outside the clone, under $(POI_CACHE).
+
+POI_CACHE ?= $(HOME)/.cache/poi
+export POI_CACHE
+export CARGO_TARGET_DIR ?= $(POI_CACHE)/target
+export WASM_OPT ?= $(POI_CACHE)/node/node_modules/.bin/wasm-opt
+export WASMD ?= $(POI_CACHE)/bin/wasmd
+POI := $(CARGO_TARGET_DIR)/release/poi
+
+.PHONY: setup wasm check-wasm schema schema-check lint unit-test reproducible localnet \
+	localnet-stop cli e2e test demo gas-report clean
+
+setup:
+	@scripts/setup.sh
+
+wasm:
+	@scripts/build-wasm.sh
+
+check-wasm:
+	cargo run --locked -q --release -p poi-tests --bin check-wasm -- artifacts/*.wasm
+
+schema:
+	@scripts/schema.sh
+
+# The committed schema must be what the message types generate.
+schema-check: schema
+	@git diff --exit-code --stat -- schema/ \
+		|| { echo "schema/ is out of date: run 'make schema' and commit it"; exit 1; }
+	@test -z "$$(git status --porcelain -- schema/)" \
+		|| { echo "schema/ has uncommitted files: run 'make schema' and commit them"; exit 1; }
+
+lint:
+	cargo fmt --all -- --check
+	cargo clippy --locked --workspace --all-targets -- -D warnings
+
+unit-test:
+	cargo test --locked --workspace --release
+
+# Two builds must give the bytes recorded in the committed checksums.
+reproducible: wasm
+	@git diff --exit-code -- artifacts/checksums.txt \
+		|| { echo "artefacts differ from the committed checksums"; exit 1; }
+
+localnet:
+	@localnet/localnet.sh start
+
+localnet-stop:
+	@localnet/localnet.sh stop
+
+cli:
+	cargo build --locked -q --release -p poi-cli
+
+e2e: cli
+	@tests/e2e/registry.sh
+
+gas-report: wasm
+	cargo run --locked -q --release -p poi-tests --bin gas-report -- artifacts/poi_registry.wasm
+
+test: setup
+	$(MAKE) lint
+	$(MAKE) unit-test
+	$(MAKE) reproducible
+	$(MAKE) check-wasm
+	$(MAKE) schema-check
+	$(MAKE) e2e
+
+demo: setup wasm cli
+	@scripts/demo.sh
+
+clean:
+	rm -rf artifacts/*.wasm

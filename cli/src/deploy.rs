@@ -1,0 +1,273 @@
+//! `poi deploy`: upload the contract artefacts, instantiate them, record what was deployed, and on
+//! later runs change only what changed.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, anyhow, bail};
+use cosmrs::cosmwasm::{MsgInstantiateContract, MsgMigrateContract, MsgStoreCode};
+use cosmrs::tx::Msg;
+use flate2::Compression;
+use flate2::write::GzEncoder;
+use poi_types::ContentHash;
+use poi_types::registry as registry_msg;
+use serde::{Deserialize, Serialize};
+
+use crate::chain::Chain;
+use crate::keys::Signer;
+
+/// One deployed contract.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ContractDeployment {
+    pub code_id: u64,
+    /// sha256 of the uploaded artefact.
+    pub checksum: String,
+    pub address: String,
+}
+
+/// The deployments file: what is deployed on one network.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct Deployments {
+    pub chain_id: String,
+    pub contracts: BTreeMap<String, ContractDeployment>,
+}
+
+impl Deployments {
+    pub fn load(path: &Path) -> Result<Option<Self>> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => {
+                Ok(Some(serde_json::from_str(&text).with_context(|| {
+                    format!("{} is not valid", path.display())
+                })?))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+        }
+    }
+
+    pub fn save(&self, path: &Path) -> Result<()> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)?;
+        }
+        // Write then rename, so an interrupted deploy never leaves a half-written record.
+        let tmp = path.with_extension("json.tmp");
+        std::fs::write(&tmp, serde_json::to_string_pretty(self)? + "\n")?;
+        std::fs::rename(&tmp, path)?;
+        Ok(())
+    }
+
+    /// The address of a deployed contract, for commands that talk to it.
+    pub fn address_of(path: &Path, contract: &str) -> Result<String> {
+        let deployments = Self::load(path)?.ok_or_else(|| {
+            anyhow!(
+                "nothing deployed yet ({} missing): run 'poi deploy'",
+                path.display()
+            )
+        })?;
+        deployments
+            .contracts
+            .get(contract)
+            .map(|c| c.address.clone())
+            .ok_or_else(|| anyhow!("no {contract} in {}: run 'poi deploy'", path.display()))
+    }
+}
+
+/// A contract poi deploys: its artefact and how to instantiate it.
+struct ContractSpec {
+    name: &'static str,
+    artifact: &'static str,
+    label: &'static str,
+}
+
+const CONTRACTS: &[ContractSpec] = &[ContractSpec {
+    name: "registry",
+    artifact: "poi_registry.wasm",
+    label: "poi-registry",
+}];
+
+fn instantiate_msg(name: &str, deployer: &str) -> Result<Vec<u8>> {
+    match name {
+        "registry" => Ok(serde_json::to_vec(&registry_msg::InstantiateMsg {
+            admin: Some(deployer.to_string()),
+            name: "poi AI assets".into(),
+            symbol: "POI".into(),
+        })?),
+        other => bail!("no instantiate message for {other}"),
+    }
+}
+
+/// The checksums `make wasm` recorded, so a stale or foreign artefact is never uploaded.
+fn recorded_checksums(dir: &Path) -> Result<BTreeMap<String, String>> {
+    let path = dir.join("checksums.txt");
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read {}: run 'make wasm' first", path.display()))?;
+    Ok(text
+        .lines()
+        .filter_map(|line| line.split_once("  "))
+        .map(|(sum, file)| (file.trim().to_string(), sum.trim().to_string()))
+        .collect())
+}
+
+pub struct DeployOptions {
+    pub artifacts: PathBuf,
+    pub deployments: PathBuf,
+    pub migrate: bool,
+}
+
+/// What happened to one contract.
+#[derive(Debug, Serialize)]
+pub struct DeployOutcome {
+    pub contract: String,
+    pub action: &'static str,
+    pub code_id: u64,
+    pub address: String,
+    pub checksum: String,
+}
+
+pub fn deploy(chain: &Chain, signer: &Signer, opts: &DeployOptions) -> Result<Vec<DeployOutcome>> {
+    let checksums = recorded_checksums(&opts.artifacts)?;
+    let mut deployments = match Deployments::load(&opts.deployments)? {
+        Some(d) if d.chain_id == chain.network.chain_id => d,
+        Some(d) => bail!(
+            "{} records chain {:?}, not {:?}",
+            opts.deployments.display(),
+            d.chain_id,
+            chain.network.chain_id
+        ),
+        None => Deployments {
+            chain_id: chain.network.chain_id.clone(),
+            ..Default::default()
+        },
+    };
+
+    let mut outcomes = Vec::new();
+    for spec in CONTRACTS {
+        let path = opts.artifacts.join(spec.artifact);
+        let wasm =
+            std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        let checksum = ContentHash::digest(&wasm).to_string();
+        match checksums.get(spec.artifact) {
+            Some(recorded) if *recorded == checksum => {}
+            _ => bail!(
+                "{} does not match artifacts/checksums.txt: rebuild with 'make wasm'",
+                path.display()
+            ),
+        }
+
+        // A record only counts if the chain still has it: local chains are wiped on restart.
+        let live = match deployments.contracts.get(spec.name) {
+            Some(record) => {
+                let code_ok = chain.code_checksum(record.code_id)?.as_deref()
+                    == Some(record.checksum.as_str());
+                let instance = chain.contract_info(&record.address)?;
+                let instance_ok = instance.is_some_and(|i| i.code_id == record.code_id);
+                (code_ok && instance_ok).then(|| record.clone())
+            }
+            None => None,
+        };
+
+        let outcome = match live {
+            Some(record) if record.checksum == checksum => DeployOutcome {
+                contract: spec.name.into(),
+                action: "unchanged",
+                code_id: record.code_id,
+                address: record.address,
+                checksum,
+            },
+            Some(record) if opts.migrate => {
+                let code_id = store_code(chain, signer, wasm)?;
+                let msg = MsgMigrateContract {
+                    sender: signer.address.clone(),
+                    contract: record
+                        .address
+                        .parse()
+                        .map_err(|e| anyhow!("address: {e}"))?,
+                    code_id,
+                    msg: b"{}".to_vec(),
+                };
+                chain.execute_tx(
+                    signer,
+                    vec![msg.to_any().map_err(|e| anyhow!("{e}"))?],
+                    "poi deploy: migrate",
+                )?;
+                DeployOutcome {
+                    contract: spec.name.into(),
+                    action: "migrated",
+                    code_id,
+                    address: record.address,
+                    checksum,
+                }
+            }
+            Some(record) => bail!(
+                "{} changed since code {} was deployed at {}: rerun with --migrate to upgrade it",
+                spec.artifact,
+                record.code_id,
+                record.address
+            ),
+            None => {
+                let code_id = store_code(chain, signer, wasm)?;
+                let msg = MsgInstantiateContract {
+                    sender: signer.address.clone(),
+                    // The deployer stays admin so that `--migrate` can upgrade the contract later.
+                    admin: Some(signer.address.clone()),
+                    code_id,
+                    label: Some(spec.label.into()),
+                    msg: instantiate_msg(spec.name, signer.address.as_ref())?,
+                    funds: vec![],
+                };
+                let result = chain.execute_tx(
+                    signer,
+                    vec![msg.to_any().map_err(|e| anyhow!("{e}"))?],
+                    "poi deploy: instantiate",
+                )?;
+                let address = result
+                    .attribute("instantiate", "_contract_address")
+                    .ok_or_else(|| {
+                        anyhow!("instantiate succeeded but reported no contract address")
+                    })?
+                    .to_string();
+                DeployOutcome {
+                    contract: spec.name.into(),
+                    action: "instantiated",
+                    code_id,
+                    address,
+                    checksum,
+                }
+            }
+        };
+        deployments.contracts.insert(
+            spec.name.into(),
+            ContractDeployment {
+                code_id: outcome.code_id,
+                checksum: outcome.checksum.clone(),
+                address: outcome.address.clone(),
+            },
+        );
+        deployments.save(&opts.deployments)?;
+        outcomes.push(outcome);
+    }
+    Ok(outcomes)
+}
+
+fn store_code(chain: &Chain, signer: &Signer, wasm: Vec<u8>) -> Result<u64> {
+    // wasmd unpacks gzip uploads. Compressing keeps the transaction, and its hex-encoded
+    // simulation request, under CometBFT's default 1 MB RPC body limit, and costs less.
+    let mut gz = GzEncoder::new(Vec::new(), Compression::best());
+    gz.write_all(&wasm)?;
+    let msg = MsgStoreCode {
+        sender: signer.address.clone(),
+        wasm_byte_code: gz.finish()?,
+        instantiate_permission: None,
+    };
+    let result = chain.execute_tx(
+        signer,
+        vec![msg.to_any().map_err(|e| anyhow!("{e}"))?],
+        "poi deploy: upload",
+    )?;
+    result
+        .attribute("store_code", "code_id")
+        .ok_or_else(|| anyhow!("upload succeeded but reported no code id"))?
+        .parse()
+        .context("code id is not a number")
+}

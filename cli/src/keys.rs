@@ -1,0 +1,75 @@
+//! The signing key: derived from a BIP-39 mnemonic that is read from the environment or a file and
+//! never printed.
+
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use bip32::{DerivationPath, Language, Mnemonic};
+use cosmrs::AccountId;
+use cosmrs::crypto::secp256k1::SigningKey;
+
+/// The Cosmos Hub derivation path, used by wasmd's keyring and most wallets.
+const HD_PATH: &str = "m/44'/118'/0'/0/0";
+
+pub struct Signer {
+    pub key: SigningKey,
+    pub address: AccountId,
+}
+
+impl Signer {
+    pub fn from_mnemonic(phrase: &str, prefix: &str) -> Result<Self> {
+        let phrase = phrase.split_whitespace().collect::<Vec<_>>().join(" ");
+        // Deliberately no source error: it could echo words of the phrase.
+        let Ok(mnemonic) = Mnemonic::new(&phrase, Language::English) else {
+            bail!("the mnemonic is not a valid BIP-39 English phrase");
+        };
+        let seed = mnemonic.to_seed("");
+        let path: DerivationPath = HD_PATH.parse().expect("constant path parses");
+        let key = SigningKey::derive_from_path(seed, &path)
+            .map_err(|e| anyhow::anyhow!("cannot derive key: {e}"))?;
+        let address = key
+            .public_key()
+            .account_id(prefix)
+            .map_err(|e| anyhow::anyhow!("cannot form a {prefix} address: {e}"))?;
+        Ok(Self { key, address })
+    }
+
+    /// `POI_MNEMONIC`, else the file named by `--mnemonic-file` or `POI_MNEMONIC_FILE`.
+    pub fn load(file: Option<&Path>, prefix: &str) -> Result<Self> {
+        if let Ok(phrase) = std::env::var("POI_MNEMONIC") {
+            return Self::from_mnemonic(&phrase, prefix);
+        }
+        let Some(file) = file else {
+            bail!(
+                "no key: set POI_MNEMONIC, or POI_MNEMONIC_FILE / --mnemonic-file to a file holding the mnemonic"
+            );
+        };
+        let phrase = std::fs::read_to_string(file)
+            .with_context(|| format!("cannot read mnemonic file {}", file.display()))?;
+        Self::from_mnemonic(&phrase, prefix)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn derives_the_same_address_as_wasmd_keyring() {
+        // alice of localnet/accounts.txt, whose address wasmd's keyring derived.
+        let alice = "sell stool front goose jewel ten glow dawn scale book air option century vessel cable bright rally steak cement symptom strong strong cake unfair";
+        let signer = Signer::from_mnemonic(alice, "wasm").unwrap();
+        assert_eq!(
+            signer.address.as_ref(),
+            "wasm1ahcauee5nzjzu89ya6c59qdewg7vfydvs9cqtw"
+        );
+    }
+
+    #[test]
+    fn a_bad_phrase_is_refused_without_echoing_it() {
+        let err = Signer::from_mnemonic("secret words that are not bip39", "wasm")
+            .err()
+            .unwrap();
+        assert!(!err.to_string().contains("secret"));
+    }
+}

@@ -1,0 +1,156 @@
+//! `poi`: deploy the poi contracts to a CosmWasm network and work with the asset registry.
+
+mod chain;
+mod deploy;
+mod keys;
+mod network;
+mod registry;
+mod rpc;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+
+use crate::chain::Chain;
+use crate::deploy::{DeployOptions, Deployments};
+use crate::keys::Signer;
+use crate::network::Network;
+use crate::registry::RegistryCommand;
+
+#[derive(Parser)]
+#[command(
+    name = "poi",
+    version,
+    about = "Proof of Inference: deploy, register assets, query the chain"
+)]
+struct Cli {
+    /// Network name from the networks file.
+    #[arg(long, global = true, env = "POI_NETWORK", default_value = "local")]
+    network: String,
+    #[arg(
+        long,
+        global = true,
+        env = "POI_NETWORKS",
+        default_value = "networks.toml"
+    )]
+    networks_file: PathBuf,
+    /// File holding the signing mnemonic (POI_MNEMONIC, if set, takes precedence).
+    #[arg(long, global = true, env = "POI_MNEMONIC_FILE")]
+    mnemonic_file: Option<PathBuf>,
+    /// Deployments file; defaults to the network's.
+    #[arg(long, global = true, env = "POI_DEPLOYMENTS")]
+    deployments: Option<PathBuf>,
+    /// Print JSON instead of text.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Upload, instantiate (or migrate) the contracts and record them in the deployments file.
+    Deploy {
+        #[arg(long, default_value = "artifacts")]
+        artifacts: PathBuf,
+        /// Upload changed artefacts and migrate the deployed contracts to them.
+        #[arg(long)]
+        migrate: bool,
+    },
+    /// The asset registry.
+    #[command(subcommand)]
+    Registry(RegistryCommand),
+    /// Show the address of the configured key.
+    Address,
+    /// List the networks of the networks file.
+    Networks,
+}
+
+fn run(cli: Cli) -> Result<()> {
+    if let Command::Registry(cmd) = &cli.command
+        && !registry::needs_chain(cmd)
+    {
+        let Command::Registry(cmd) = cli.command else {
+            unreachable!()
+        };
+        let no_signer = || anyhow::bail!("no key needed");
+        let ctx = registry::Session {
+            chain: None,
+            registry: None,
+            signer: &no_signer,
+            json: cli.json,
+        };
+        return registry::run(cmd, &ctx);
+    }
+
+    if let Command::Networks = cli.command {
+        println!(
+            "{}",
+            network::NetworksFile::load(&cli.networks_file)?.describe()
+        );
+        return Ok(());
+    }
+    let network = Network::load(&cli.networks_file, &cli.network)?;
+    let deployments = cli
+        .deployments
+        .clone()
+        .unwrap_or_else(|| network.deployments_file(&cli.network));
+    let prefix = network.bech32_prefix.clone();
+    let load_signer = || Signer::load(cli.mnemonic_file.as_deref(), &prefix);
+
+    match cli.command {
+        Command::Address => {
+            println!("{}", load_signer()?.address);
+            Ok(())
+        }
+        Command::Deploy { artifacts, migrate } => {
+            let signer = load_signer()?;
+            let chain = Chain::connect(network)?;
+            let outcomes = deploy::deploy(
+                &chain,
+                &signer,
+                &DeployOptions {
+                    artifacts,
+                    deployments: deployments.clone(),
+                    migrate,
+                },
+            )?;
+            if cli.json {
+                println!("{}", serde_json::to_string_pretty(&outcomes)?);
+            } else {
+                for o in &outcomes {
+                    println!(
+                        "{:<10} {:<12} code {:<4} {}",
+                        o.contract, o.action, o.code_id, o.address
+                    );
+                }
+                println!("recorded in {}", deployments.display());
+            }
+            Ok(())
+        }
+        Command::Networks => unreachable!("handled above"),
+        Command::Registry(cmd) => {
+            let chain = Chain::connect(network)?;
+            let registry = Deployments::address_of(&deployments, "registry")?;
+            let ctx = registry::Session {
+                chain: Some(&chain),
+                registry: Some(registry),
+                signer: &load_signer,
+                json: cli.json,
+            };
+            registry::run(cmd, &ctx)
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

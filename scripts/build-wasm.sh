@@ -20,7 +20,7 @@ export CARGO_TARGET_DIR="$target"
 
 for package in "${contracts[@]}"; do
     file="${package//-/_}"
-    cargo build --locked -q -p "$package" --lib --release --target wasm32-unknown-unknown
+    cargo rustc --locked -q -p "$package" --lib --release --target wasm32-unknown-unknown --crate-type cdylib
     # Rust 1.95 emits bulk-memory instructions that wasmvm refuses; lower them to plain loops.
     "$wasm_opt" -Os --llvm-memory-copy-fill-lowering --strip-debug --strip-producers \
         "$target/wasm32-unknown-unknown/release/$file.wasm" -o "artifacts/$file.wasm"

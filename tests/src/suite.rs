@@ -1,0 +1,246 @@
+//! A cw-multi-test world with poi deployed in it, and helpers that read like what users do.
+
+use std::error::Error;
+
+use cosmwasm_std::{Addr, Coin, Decimal, StdError, StdResult, Uint128};
+use cw_multi_test::{App, AppResponse, ContractWrapper, Executor, IntoBech32};
+use poi_registry::ContractError as RegistryError;
+use poi_types::ContentHash;
+use poi_types::cw721::OwnerOfResponse;
+use poi_types::registry::{
+    Asset, AssetKind, DType, ExecuteMsg, InstantiateMsg, Metadata, ModelSpec, NewAsset, Parent,
+    QueryMsg, RevenueSplitResponse, TensorSpec, VerificationPolicy,
+};
+
+/// Well-known actors of every scenario.
+pub struct Accounts {
+    pub admin: Addr,
+    pub alice: Addr,
+    pub bob: Addr,
+    pub carol: Addr,
+}
+
+pub struct Suite {
+    pub app: App,
+    pub accounts: Accounts,
+    pub registry: Addr,
+    pub registry_code_id: u64,
+}
+
+#[derive(Default)]
+pub struct SuiteBuilder {
+    name: Option<String>,
+}
+
+impl SuiteBuilder {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn with_collection_name(mut self, name: &str) -> Self {
+        self.name = Some(name.to_string());
+        self
+    }
+
+    pub fn build(self) -> Suite {
+        let mut app = App::default();
+        let accounts = Accounts {
+            admin: "admin".into_bech32(),
+            alice: "alice".into_bech32(),
+            bob: "bob".into_bech32(),
+            carol: "carol".into_bech32(),
+        };
+        let code = ContractWrapper::new(
+            poi_registry::contract::execute,
+            poi_registry::contract::instantiate,
+            poi_registry::contract::query,
+        )
+        .with_migrate(poi_registry::contract::migrate);
+        let registry_code_id = app.store_code(Box::new(code));
+        let registry = app
+            .instantiate_contract(
+                registry_code_id,
+                accounts.admin.clone(),
+                &InstantiateMsg {
+                    admin: None,
+                    name: self.name.unwrap_or_else(|| "poi AI assets".into()),
+                    symbol: "POI".into(),
+                },
+                &[],
+                "poi-registry",
+                Some(accounts.admin.to_string()),
+            )
+            .expect("registry instantiates");
+        Suite {
+            app,
+            accounts,
+            registry,
+            registry_code_id,
+        }
+    }
+}
+
+/// The registry's own error inside an error returned by the app, if there is one.
+pub fn registry_error(err: &StdError) -> Option<&RegistryError> {
+    let mut current: Option<&(dyn Error + 'static)> = Some(&**err);
+    while let Some(e) = current {
+        if let Some(found) = e.downcast_ref::<RegistryError>() {
+            return Some(found);
+        }
+        current = e.source();
+    }
+    None
+}
+
+/// A dataset registration with sensible defaults.
+pub fn dataset(bytes: &[u8], name: &str) -> NewAsset {
+    NewAsset {
+        kind: AssetKind::Dataset,
+        content_hash: poi_types::merkle::dataset_root(bytes).to_string(),
+        uri: format!("ipfs://{}", ContentHash::digest(bytes)),
+        metadata: Metadata {
+            name: name.into(),
+            description: String::new(),
+            license: "CC-BY-4.0".into(),
+            tags: vec!["vision".into()],
+        },
+        previous_version: None,
+        parents: vec![],
+        price_per_use: None,
+        model: None,
+    }
+}
+
+/// A model registration: one f32 image input, one logits output, exact verification.
+pub fn model(bytes: &[u8], name: &str, parents: &[(u64, u16)]) -> NewAsset {
+    NewAsset {
+        kind: AssetKind::Model,
+        content_hash: ContentHash::digest(bytes).to_string(),
+        uri: format!("https://models.example/{name}.onnx"),
+        metadata: Metadata {
+            name: name.into(),
+            description: "a small classifier".into(),
+            license: "Apache-2.0".into(),
+            tags: vec![],
+        },
+        previous_version: None,
+        parents: parents
+            .iter()
+            .map(|&(asset_id, weight_bps)| Parent {
+                asset_id,
+                weight_bps,
+            })
+            .collect(),
+        price_per_use: None,
+        model: Some(ModelSpec {
+            inputs: vec![TensorSpec {
+                name: "image".into(),
+                dtype: DType::F32,
+                shape: vec![None, Some(1), Some(28), Some(28)],
+            }],
+            outputs: vec![TensorSpec {
+                name: "logits".into(),
+                dtype: DType::F32,
+                shape: vec![None, Some(10)],
+            }],
+            policy: VerificationPolicy::Tolerance {
+                atol: Decimal::permille(1),
+                rtol: Decimal::permille(1),
+            },
+        }),
+    }
+}
+
+impl Suite {
+    pub fn execute(&mut self, sender: &Addr, msg: &ExecuteMsg) -> StdResult<AppResponse> {
+        self.app
+            .execute_contract(sender.clone(), self.registry.clone(), msg, &[])
+    }
+
+    pub fn execute_with_funds(
+        &mut self,
+        sender: &Addr,
+        msg: &ExecuteMsg,
+        funds: &[Coin],
+    ) -> StdResult<AppResponse> {
+        self.app
+            .execute_contract(sender.clone(), self.registry.clone(), msg, funds)
+    }
+
+    /// Registers an asset and returns its id, read from the `asset_id` event attribute.
+    pub fn register(&mut self, owner: &Addr, asset: NewAsset) -> StdResult<u64> {
+        let res = self.execute(owner, &ExecuteMsg::RegisterAsset(asset))?;
+        let id = res
+            .events
+            .iter()
+            .flat_map(|e| e.attributes.iter())
+            .find(|a| a.key == "asset_id")
+            .map(|a| a.value.parse::<u64>().expect("numeric id"))
+            .expect("register emits asset_id");
+        Ok(id)
+    }
+
+    pub fn query<T: serde::de::DeserializeOwned>(&self, msg: &QueryMsg) -> StdResult<T> {
+        self.app.wrap().query_wasm_smart(self.registry.clone(), msg)
+    }
+
+    pub fn asset(&self, id: u64) -> Asset {
+        self.query(&QueryMsg::Asset { id }).expect("asset exists")
+    }
+
+    pub fn owner_of(&self, id: u64) -> String {
+        let resp: OwnerOfResponse = self
+            .query(&QueryMsg::OwnerOf {
+                token_id: id.to_string(),
+                include_expired: None,
+            })
+            .unwrap();
+        resp.owner
+    }
+
+    pub fn revenue_split(&self, id: u64, amount: u128) -> Vec<(u64, Addr, u128)> {
+        let resp: RevenueSplitResponse = self
+            .query(&QueryMsg::RevenueSplit {
+                asset_id: id,
+                amount: Uint128::new(amount),
+            })
+            .unwrap();
+        resp.payouts
+            .into_iter()
+            .map(|p| (p.asset_id, p.recipient, p.amount.u128()))
+            .collect()
+    }
+
+    /// Every record the registry stores, as seen through its queries; used to show that a rejected
+    /// message changed nothing.
+    pub fn snapshot(&self) -> String {
+        let assets: serde_json::Value = self
+            .query(&QueryMsg::Assets {
+                kind: None,
+                owner: None,
+                start_after: None,
+                limit: Some(100),
+            })
+            .unwrap();
+        let verifiers: serde_json::Value = self
+            .query(&QueryMsg::Verifiers {
+                start_after: None,
+                limit: Some(100),
+            })
+            .unwrap();
+        let config: serde_json::Value = self.query(&QueryMsg::Config {}).unwrap();
+        let mut approvals = Vec::new();
+        for asset in assets["assets"].as_array().unwrap() {
+            let id = asset["id"].to_string();
+            let owner: serde_json::Value = self
+                .query(&QueryMsg::OwnerOf {
+                    token_id: id,
+                    include_expired: Some(true),
+                })
+                .unwrap();
+            approvals.push(owner);
+        }
+        serde_json::json!({ "assets": assets, "verifiers": verifiers, "config": config, "owners": approvals })
+            .to_string()
+    }
+}

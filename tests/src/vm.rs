@@ -1,0 +1,262 @@
+//! Runs an optimised contract artefact in cosmwasm-vm, the VM that wasmd embeds, and measures the
+//! gas each message costs.
+//!
+//! Gas here is CosmWasm gas (the VM's own metering, storage and API calls included), the unit
+//! cosmwasm-vm reports; wasmd divides it by 140 000 to charge Cosmos SDK gas on top of its own costs
+//! for storage writes and transaction bytes.
+
+use cosmwasm_std::{Empty, Env, MessageInfo, Response, Uint128, coin};
+use cosmwasm_vm::testing::{
+    MockApi, MockInstanceOptions, MockQuerier, MockStorage, mock_env, mock_instance_with_options,
+};
+use cosmwasm_vm::{Instance, call_execute, call_instantiate, call_query, capabilities_from_csv};
+use poi_types::ContentHash;
+use poi_types::registry::{ExecuteMsg, InstantiateMsg, QueryMsg, VerificationPolicy};
+use serde::Serialize;
+
+use crate::suite::{dataset, model};
+
+/// Capabilities wasmd v0.70 offers; the artefacts must not need more.
+pub const WASMD_CAPABILITIES: &str = "iterator,staking,stargate,cosmwasm_1_1,cosmwasm_1_2,cosmwasm_1_3,cosmwasm_1_4,cosmwasm_2_0,cosmwasm_2_1,cosmwasm_2_2,ibc2";
+
+/// Generous, so a measurement is never cut short; real limits are per transaction on chain.
+const GAS_LIMIT: u64 = 500_000_000_000;
+
+/// What one message cost.
+#[derive(Debug, Clone, Serialize)]
+pub struct GasLine {
+    pub step: String,
+    pub gas: u64,
+}
+
+type MockInstance = Instance<MockApi, MockStorage, MockQuerier>;
+
+/// A contract instance in the VM, with the accounts of a scenario.
+pub struct VmContract {
+    instance: MockInstance,
+    env: Env,
+    api: MockApi,
+    pub lines: Vec<GasLine>,
+}
+
+impl VmContract {
+    pub fn new(wasm: &[u8]) -> Self {
+        let options = MockInstanceOptions {
+            available_capabilities: capabilities_from_csv(WASMD_CAPABILITIES),
+            gas_limit: GAS_LIMIT,
+            ..Default::default()
+        };
+        Self {
+            instance: mock_instance_with_options(wasm, options),
+            env: mock_env(),
+            api: MockApi::default(),
+            lines: vec![],
+        }
+    }
+
+    pub fn addr(&self, name: &str) -> cosmwasm_std::Addr {
+        cosmwasm_std::Addr::unchecked(self.api.addr_make(name))
+    }
+
+    fn info(&self, sender: &str) -> MessageInfo {
+        MessageInfo {
+            sender: self.addr(sender),
+            funds: vec![],
+        }
+    }
+
+    fn measure<T>(
+        &mut self,
+        step: &str,
+        call: impl FnOnce(&mut MockInstance, &Env) -> Result<T, String>,
+    ) -> Result<T, String> {
+        let before = self.instance.get_gas_left();
+        let out = call(&mut self.instance, &self.env).map_err(|e| format!("{step}: {e}"))?;
+        let gas = before - self.instance.get_gas_left();
+        self.lines.push(GasLine {
+            step: step.to_string(),
+            gas,
+        });
+        // Each message in its own block, as on a chain.
+        self.env.block.height += 1;
+        self.env.block.time = self.env.block.time.plus_seconds(6);
+        Ok(out)
+    }
+
+    pub fn instantiate(
+        &mut self,
+        step: &str,
+        sender: &str,
+        msg: &impl Serialize,
+    ) -> Result<Response<Empty>, String> {
+        let info = self.info(sender);
+        let msg = serde_json::to_vec(msg).map_err(|e| e.to_string())?;
+        self.measure(step, |instance, env| {
+            call_instantiate::<_, _, _, Empty>(instance, env, &info, &msg)
+                .map_err(|e| e.to_string())?
+                .into_result()
+        })
+    }
+
+    pub fn execute(
+        &mut self,
+        step: &str,
+        sender: &str,
+        msg: &impl Serialize,
+    ) -> Result<Response<Empty>, String> {
+        let info = self.info(sender);
+        let msg = serde_json::to_vec(msg).map_err(|e| e.to_string())?;
+        self.measure(step, |instance, env| {
+            call_execute::<_, _, _, Empty>(instance, env, &info, &msg)
+                .map_err(|e| e.to_string())?
+                .into_result()
+        })
+    }
+
+    pub fn query(&mut self, step: &str, msg: &impl Serialize) -> Result<Vec<u8>, String> {
+        let msg = serde_json::to_vec(msg).map_err(|e| e.to_string())?;
+        self.measure(step, |instance, env| {
+            call_query(instance, env, &msg)
+                .map_err(|e| e.to_string())?
+                .into_result()
+                .map(|b| b.to_vec())
+        })
+    }
+}
+
+/// Runs every registry message once, as a user would, and returns the gas of each.
+pub fn registry_gas_report(wasm: &[u8]) -> Result<Vec<GasLine>, String> {
+    let mut vm = VmContract::new(wasm);
+    let (alice, bob) = (vm.addr("alice").to_string(), vm.addr("bob").to_string());
+    vm.instantiate(
+        "instantiate",
+        "admin",
+        &InstantiateMsg {
+            admin: None,
+            name: "poi AI assets".into(),
+            symbol: "POI".into(),
+        },
+    )?;
+
+    let data = vec![7u8; 3 << 20];
+    vm.execute(
+        "register_asset (dataset)",
+        "alice",
+        &ExecuteMsg::RegisterAsset(dataset(&data, "digits")),
+    )?;
+    vm.execute(
+        "register_asset (model, 1 parent)",
+        "alice",
+        &ExecuteMsg::RegisterAsset(model(b"model-a", "classifier", &[(1, 3000)])),
+    )?;
+    let mut parents = vec![(1, 500), (2, 500)];
+    for i in 0..6u64 {
+        vm.execute(
+            "register_asset (dataset)",
+            "alice",
+            &ExecuteMsg::RegisterAsset(dataset(format!("shard {i}").as_bytes(), "shard")),
+        )?;
+        parents.push((3 + i, 500));
+    }
+    vm.execute(
+        "register_asset (model, 8 parents)",
+        "alice",
+        &ExecuteMsg::RegisterAsset(model(b"model-b", "ensemble", &parents)),
+    )?;
+    let ensemble = 9u64;
+
+    vm.execute(
+        "update_asset",
+        "alice",
+        &ExecuteMsg::UpdateAsset {
+            id: 2,
+            uri: Some("ipfs://classifier-v1".into()),
+            metadata: None,
+            policy: Some(VerificationPolicy::Exact {}),
+        },
+    )?;
+    vm.execute(
+        "set_price",
+        "alice",
+        &ExecuteMsg::SetPrice {
+            id: 2,
+            price_per_use: Some(coin(250, "stake")),
+        },
+    )?;
+    vm.execute(
+        "approve",
+        "alice",
+        &ExecuteMsg::Approve {
+            spender: bob.clone(),
+            token_id: "2".into(),
+            expires: None,
+        },
+    )?;
+    vm.execute(
+        "transfer_nft (by approved spender)",
+        "bob",
+        &ExecuteMsg::TransferNft {
+            recipient: bob.clone(),
+            token_id: "2".into(),
+        },
+    )?;
+    vm.execute(
+        "approve_all",
+        "bob",
+        &ExecuteMsg::ApproveAll {
+            operator: alice.clone(),
+            expires: None,
+        },
+    )?;
+    vm.execute(
+        "revoke_all",
+        "bob",
+        &ExecuteMsg::RevokeAll { operator: alice },
+    )?;
+    let verifier = ContentHash::digest(b"poi_verifier.wasm").to_string();
+    vm.execute(
+        "approve_verifier",
+        "admin",
+        &ExecuteMsg::ApproveVerifier {
+            hash: verifier.clone(),
+            version: "0.1.0".into(),
+            uri: "ipfs://verifier".into(),
+        },
+    )?;
+    vm.execute(
+        "revoke_verifier",
+        "admin",
+        &ExecuteMsg::RevokeVerifier { hash: verifier },
+    )?;
+    vm.execute(
+        "deprecate_asset",
+        "bob",
+        &ExecuteMsg::DeprecateAsset { id: 2 },
+    )?;
+
+    vm.query("query asset", &QueryMsg::Asset { id: 2 })?;
+    vm.query(
+        "query assets (page of 30)",
+        &QueryMsg::Assets {
+            kind: None,
+            owner: None,
+            start_after: None,
+            limit: None,
+        },
+    )?;
+    vm.query(
+        "query lineage (8 parents)",
+        &QueryMsg::Lineage {
+            asset_id: ensemble,
+            depth: None,
+        },
+    )?;
+    vm.query(
+        "query revenue_split (8 parents)",
+        &QueryMsg::RevenueSplit {
+            asset_id: ensemble,
+            amount: Uint128::new(1_000_000),
+        },
+    )?;
+    Ok(vm.lines)
+}

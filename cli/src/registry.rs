@@ -29,7 +29,7 @@ pub enum RegistryCommand {
         file: PathBuf,
     },
     /// Register an asset from a file: its content hash is computed here.
-    Register(RegisterArgs),
+    Register(Box<RegisterArgs>),
     /// Show one asset, by id or by content hash.
     Show {
         id: Option<u64>,
@@ -344,7 +344,7 @@ pub fn run(cmd: RegistryCommand, ctx: &Session) -> Result<()> {
             })
         }
         RegistryCommand::Register(args) => {
-            let new = new_asset(args)?;
+            let new = new_asset(*args)?;
             let hash = new.content_hash.clone();
             let result = ctx.execute(&ExecuteMsg::RegisterAsset(new))?;
             let id: u64 = result

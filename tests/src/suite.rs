@@ -1,8 +1,6 @@
 //! A cw-multi-test world with poi deployed in it, and helpers that read like what users do.
 
-use std::error::Error;
-
-use cosmwasm_std::{Addr, Coin, Decimal, StdError, StdResult, Uint128};
+use cosmwasm_std::{Addr, Coin, Decimal, StdResult, Uint128};
 use cw_multi_test::{App, AppResponse, ContractWrapper, Executor, IntoBech32};
 use poi_registry::ContractError as RegistryError;
 use poi_types::ContentHash;
@@ -80,16 +78,18 @@ impl SuiteBuilder {
     }
 }
 
-/// The registry's own error inside an error returned by the app, if there is one.
-pub fn registry_error(err: &StdError) -> Option<&RegistryError> {
-    let mut current: Option<&(dyn Error + 'static)> = Some(&**err);
-    while let Some(e) = current {
-        if let Some(found) = e.downcast_ref::<RegistryError>() {
-            return Some(found);
-        }
-        current = e.source();
-    }
-    None
+/// Checks that a message failed with exactly this registry error.
+///
+/// cw-multi-test hands contract errors back as text (as a chain does), so the typed error is
+/// recognised by its message, which is unique per variant and value.
+#[track_caller]
+pub fn assert_rejected(result: StdResult<impl std::fmt::Debug>, expected: &RegistryError) {
+    let err = result.expect_err(&format!("expected rejection: {expected}"));
+    let text = err.to_string();
+    assert!(
+        text.contains(&expected.to_string()),
+        "expected {expected:?}, got: {text}"
+    );
 }
 
 /// A dataset registration with sensible defaults.

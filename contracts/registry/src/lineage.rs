@@ -11,6 +11,7 @@
 //! `revenue_split`, where each parent's part is rounded down and the remainder kept by the child.
 
 use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
 use std::ops::{Add, Sub};
 
 use cosmwasm_std::{Addr, Decimal, StdResult, Storage, Uint128};
@@ -104,10 +105,10 @@ pub fn walk<Q: Flow>(
             if may_expand {
                 for parent in &asset.parents {
                     let share = inflow.part(parent.weight_bps);
-                    if !loaded.contains_key(&parent.asset_id) {
+                    if let Entry::Vacant(slot) = loaded.entry(parent.asset_id) {
                         // Parents are checked to exist at registration and assets are never
                         // removed, so a missing parent would be a corrupted store.
-                        loaded.insert(parent.asset_id, assets().load(store, parent.asset_id)?);
+                        slot.insert(assets().load(store, parent.asset_id)?);
                         order.push(parent.asset_id);
                     }
                     let slot = next.entry(parent.asset_id).or_insert_with(Q::zero);

@@ -190,10 +190,10 @@ fn tensors(field: &'static str, specs: &[TensorSpec]) -> Result<(), ContractErro
 }
 
 pub fn policy(policy: &VerificationPolicy) -> Result<(), ContractError> {
-    if let VerificationPolicy::Tolerance { atol, rtol } = policy {
-        if *atol > MAX_TOLERANCE || *rtol > MAX_TOLERANCE {
-            return Err(invalid("policy", "atol and rtol must be at most 1"));
-        }
+    if let VerificationPolicy::Tolerance { atol, rtol } = policy
+        && (*atol > MAX_TOLERANCE || *rtol > MAX_TOLERANCE)
+    {
+        return Err(invalid("policy", "atol and rtol must be at most 1"));
     }
     Ok(())
 }

@@ -9,7 +9,7 @@ export WASMD ?= $(POI_CACHE)/bin/wasmd
 POI := $(CARGO_TARGET_DIR)/release/poi
 
 .PHONY: setup wasm check-wasm schema schema-check lint unit-test reproducible localnet \
-	localnet-stop cli e2e test demo gas-report clean
+	localnet-stop cli e2e test demo bench clean
 
 setup:
 	@scripts/setup.sh
@@ -54,8 +54,8 @@ cli:
 e2e: cli
 	@tests/e2e/registry.sh
 
-gas-report: wasm
-	cargo run --locked -q --release -p poi-tests --bin gas-report -- artifacts/poi_registry.wasm
+bench: wasm cli
+	@scripts/bench.sh
 
 test: setup
 	$(MAKE) lint

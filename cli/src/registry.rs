@@ -402,7 +402,13 @@ pub fn run(cmd: RegistryCommand, ctx: &Session) -> Result<()> {
                 recipient: to.clone(),
                 token_id: id.to_string(),
             })?;
-            let out = serde_json::json!({ "asset_id": id, "recipient": to, "height": result.height, "gas_used": result.gas_used });
+            let out = serde_json::json!({
+                "asset_id": id,
+                "recipient": to,
+                "height": result.height,
+                "gas_wanted": result.gas_wanted,
+                "gas_used": result.gas_used,
+            });
             ctx.print(&out, |_| {
                 format!("transferred asset {id} to {to} at height {}", result.height)
             })

@@ -152,7 +152,7 @@ pub fn registry_gas_report(wasm: &[u8]) -> Result<Vec<GasLine>, String> {
     let mut parents = vec![(1, 500), (2, 500)];
     for i in 0..6u64 {
         vm.execute(
-            "register_asset (dataset)",
+            "register_asset (another dataset)",
             "alice",
             &ExecuteMsg::RegisterAsset(dataset(format!("shard {i}").as_bytes(), "shard")),
         )?;
@@ -258,5 +258,7 @@ pub fn registry_gas_report(wasm: &[u8]) -> Result<Vec<GasLine>, String> {
             amount: Uint128::new(1_000_000),
         },
     )?;
+    // The shards cost the same; one line says it.
+    vm.lines.dedup_by(|later, first| later.step == first.step);
     Ok(vm.lines)
 }

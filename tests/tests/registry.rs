@@ -993,3 +993,49 @@ fn every_bad_message_is_refused_with_a_typed_error_and_changes_nothing() {
         cosmwasm_std::Uint256::from(100u32)
     );
 }
+
+#[test]
+fn a_lineage_wider_than_the_walk_bound_still_pays_out_every_unit() {
+    let mut s = SuiteBuilder::new().build();
+    let alice = s.accounts.alice.clone();
+    // 64 datasets, 8 models on 8 datasets each, and one ensemble of the 8 models: 73 assets, more
+    // than one walk visits.
+    let datasets: Vec<u64> = (0..64u32)
+        .map(|i| s.register(&alice, dataset(&i.to_be_bytes(), "d")).unwrap())
+        .collect();
+    let models: Vec<u64> = datasets
+        .chunks(8)
+        .enumerate()
+        .map(|(i, group)| {
+            let parents: Vec<(u64, u16)> = group.iter().map(|&d| (d, 1000)).collect();
+            s.register(&alice, model(format!("m{i}").as_bytes(), "m", &parents))
+                .unwrap()
+        })
+        .collect();
+    let parents: Vec<(u64, u16)> = models.iter().map(|&m| (m, 1000)).collect();
+    let ensemble = s
+        .register(&alice, model(b"ensemble", "ensemble", &parents))
+        .unwrap();
+
+    let lineage: LineageResponse = s
+        .query(&QueryMsg::Lineage {
+            asset_id: ensemble,
+            depth: None,
+        })
+        .unwrap();
+    assert!(lineage.nodes.len() <= poi_registry::lineage::MAX_LINEAGE_NODES);
+    assert_eq!(
+        lineage.nodes.iter().map(|n| n.retained).sum::<Decimal>(),
+        Decimal::one()
+    );
+    // The models the walk could not expand keep their whole inflow instead of passing it on.
+    let unexpanded = lineage
+        .nodes
+        .iter()
+        .filter(|n| n.depth == 1 && n.retained == n.share)
+        .count();
+    assert!(unexpanded > 0);
+
+    let split = s.revenue_split(ensemble, 1_000_003);
+    assert_eq!(split.iter().map(|p| p.2).sum::<u128>(), 1_000_003);
+}

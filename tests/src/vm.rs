@@ -30,6 +30,13 @@ pub struct GasLine {
 }
 
 type MockInstance = Instance<MockApi, MockStorage, MockQuerier>;
+/// `call_instantiate` or `call_execute`: both take the same arguments.
+type EntryPoint = fn(
+    &mut MockInstance,
+    &Env,
+    &MessageInfo,
+    &[u8],
+) -> cosmwasm_vm::VmResult<cosmwasm_std::ContractResult<Response<Empty>>>;
 
 /// A contract instance in the VM, with the accounts of a scenario.
 pub struct VmContract {
@@ -89,13 +96,7 @@ impl VmContract {
         sender: &str,
         msg: &impl Serialize,
     ) -> Result<Response<Empty>, String> {
-        let info = self.info(sender);
-        let msg = serde_json::to_vec(msg).map_err(|e| e.to_string())?;
-        self.measure(step, |instance, env| {
-            call_instantiate::<_, _, _, Empty>(instance, env, &info, &msg)
-                .map_err(|e| e.to_string())?
-                .into_result()
-        })
+        self.call(step, sender, msg, call_instantiate::<_, _, _, Empty>)
     }
 
     pub fn execute(
@@ -104,10 +105,20 @@ impl VmContract {
         sender: &str,
         msg: &impl Serialize,
     ) -> Result<Response<Empty>, String> {
+        self.call(step, sender, msg, call_execute::<_, _, _, Empty>)
+    }
+
+    fn call(
+        &mut self,
+        step: &str,
+        sender: &str,
+        msg: &impl Serialize,
+        entry: EntryPoint,
+    ) -> Result<Response<Empty>, String> {
         let info = self.info(sender);
         let msg = serde_json::to_vec(msg).map_err(|e| e.to_string())?;
         self.measure(step, |instance, env| {
-            call_execute::<_, _, _, Empty>(instance, env, &info, &msg)
+            entry(instance, env, &info, &msg)
                 .map_err(|e| e.to_string())?
                 .into_result()
         })

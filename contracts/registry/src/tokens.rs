@@ -38,6 +38,22 @@ fn may_transfer(
     Ok(operator.is_some_and(|expires| !expires.is_expired(block)))
 }
 
+/// As in cw721, the owner or one of its live operators may grant and withdraw approvals.
+fn ensure_may_approve(
+    storage: &dyn Storage,
+    block: &BlockInfo,
+    asset: &Asset,
+    who: &Addr,
+) -> Result<(), ContractError> {
+    let is_operator = OPERATORS
+        .may_load(storage, (&asset.owner, who))?
+        .is_some_and(|expires| !expires.is_expired(block));
+    if asset.owner != *who && !is_operator {
+        return Err(ContractError::NotOwner { id: asset.id });
+    }
+    Ok(())
+}
+
 pub fn transfer(
     deps: DepsMut,
     env: Env,
@@ -80,13 +96,7 @@ pub fn approve(
     if spender == asset.owner {
         return Err(ContractError::SelfApproval);
     }
-    // The owner or one of its operators may approve, as in cw721.
-    let is_operator = OPERATORS
-        .may_load(deps.storage, (&asset.owner, &info.sender))?
-        .is_some_and(|e| !e.is_expired(&env.block));
-    if asset.owner != info.sender && !is_operator {
-        return Err(ContractError::NotOwner { id });
-    }
+    ensure_may_approve(deps.storage, &env.block, &asset, &info.sender)?;
     let mut approvals = TOKEN_APPROVALS
         .may_load(deps.storage, id)?
         .unwrap_or_default();
@@ -120,12 +130,7 @@ pub fn revoke(
     let id = validate::token_id(&token_id)?;
     let spender = deps.api.addr_validate(&spender)?;
     let asset = load(deps.storage, id)?;
-    let is_operator = OPERATORS
-        .may_load(deps.storage, (&asset.owner, &info.sender))?
-        .is_some_and(|e| !e.is_expired(&env.block));
-    if asset.owner != info.sender && !is_operator {
-        return Err(ContractError::NotOwner { id });
-    }
+    ensure_may_approve(deps.storage, &env.block, &asset, &info.sender)?;
     let mut approvals = TOKEN_APPROVALS
         .may_load(deps.storage, id)?
         .unwrap_or_default();

@@ -11,7 +11,7 @@ demo="$cache/demo"
 cd "$root"
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-run() { printf '$ poi %s\n' "$*"; "$poi" "$@"; }
+run() { printf '$ poi'; printf ' %q' "$@"; printf '\n'; "$poi" "$@"; }
 mnemonic_of() { awk -v who="$1" '$1 == who { for (i = 3; i <= NF; i++) printf "%s ", $i }' localnet/accounts.txt; }
 
 rm -rf "$demo" && mkdir -p "$demo"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds every contract alone for wasm32 with the release profile, optimises it with wasm-opt, and
+# Builds every contract alone for wasm32 with the `contract` profile (Cargo.toml), optimises it with wasm-opt, and
 # writes artifacts/<contract>.wasm and artifacts/checksums.txt.
 #
 # Each contract is its own cargo invocation so that no feature another workspace member enables
@@ -10,7 +10,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cache="${POI_CACHE:-$HOME/.cache/poi}"
 target="${CARGO_TARGET_DIR:-$cache/target}"
 wasm_opt="${WASM_OPT:-$cache/node/node_modules/.bin/wasm-opt}"
-contracts=(poi-registry)
+contracts=(poi-registry poi-staking)
 
 cd "$root"
 mkdir -p artifacts
@@ -20,10 +20,10 @@ export CARGO_TARGET_DIR="$target"
 
 for package in "${contracts[@]}"; do
     file="${package//-/_}"
-    cargo rustc --locked -q -p "$package" --lib --release --target wasm32-unknown-unknown --crate-type cdylib
+    cargo rustc --locked -q -p "$package" --lib --profile contract --target wasm32-unknown-unknown --crate-type cdylib
     # Rust 1.95 emits bulk-memory instructions that wasmvm refuses; lower them to plain loops.
     "$wasm_opt" -Os --llvm-memory-copy-fill-lowering --strip-debug --strip-producers \
-        "$target/wasm32-unknown-unknown/release/$file.wasm" -o "artifacts/$file.wasm"
+        "$target/wasm32-unknown-unknown/contract/$file.wasm" -o "artifacts/$file.wasm"
 done
 
 (cd artifacts && sha256sum -- *.wasm >checksums.txt)

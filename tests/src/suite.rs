@@ -2,7 +2,6 @@
 
 use cosmwasm_std::{Addr, Coin, Decimal, StdResult, Uint128};
 use cw_multi_test::{App, AppResponse, ContractWrapper, Executor, IntoBech32};
-use poi_registry::ContractError as RegistryError;
 use poi_types::ContentHash;
 use poi_types::cw721::OwnerOfResponse;
 use poi_types::registry::{
@@ -23,11 +22,19 @@ pub struct Suite {
     pub accounts: Accounts,
     pub registry: Addr,
     pub registry_code_id: u64,
+    /// Present when the suite was built `with_staking`.
+    pub staking: Option<Addr>,
 }
+
+/// The bond denom of every suite.
+pub const DENOM: &str = "stake";
+/// What every well-known account starts with.
+pub const INITIAL_BALANCE: u128 = 1_000_000;
 
 #[derive(Default)]
 pub struct SuiteBuilder {
     name: Option<String>,
+    staking: Option<poi_types::staking::InstantiateMsg>,
 }
 
 impl SuiteBuilder {
@@ -40,14 +47,35 @@ impl SuiteBuilder {
         self
     }
 
+    /// Deploys the staking contract too, with this configuration.
+    pub fn with_staking(mut self, config: poi_types::staking::InstantiateMsg) -> Self {
+        self.staking = Some(config);
+        self
+    }
+
     pub fn build(self) -> Suite {
-        let mut app = App::default();
         let accounts = Accounts {
             admin: "admin".into_bech32(),
             alice: "alice".into_bech32(),
             bob: "bob".into_bech32(),
             carol: "carol".into_bech32(),
         };
+        let funded: Vec<Addr> = ["admin", "alice", "bob", "carol", "operator", "operator2"]
+            .iter()
+            .map(|n| n.into_bech32())
+            .collect();
+        let mut app = cw_multi_test::AppBuilder::new().build(|router, _, storage| {
+            for account in &funded {
+                router
+                    .bank
+                    .init_balance(
+                        storage,
+                        account,
+                        cosmwasm_std::coins(INITIAL_BALANCE, DENOM),
+                    )
+                    .expect("funding test accounts");
+            }
+        });
         let code = ContractWrapper::new(
             poi_registry::contract::execute,
             poi_registry::contract::instantiate,
@@ -69,21 +97,43 @@ impl SuiteBuilder {
                 Some(accounts.admin.to_string()),
             )
             .expect("registry instantiates");
+        let staking = self.staking.map(|config| {
+            let code = ContractWrapper::new(
+                poi_staking::contract::execute,
+                poi_staking::contract::instantiate,
+                poi_staking::contract::query,
+            )
+            .with_migrate(poi_staking::contract::migrate);
+            let code_id = app.store_code(Box::new(code));
+            app.instantiate_contract(
+                code_id,
+                accounts.admin.clone(),
+                &config,
+                &[],
+                "poi-staking",
+                Some(accounts.admin.to_string()),
+            )
+            .expect("staking instantiates")
+        });
         Suite {
             app,
             accounts,
             registry,
             registry_code_id,
+            staking,
         }
     }
 }
 
-/// Checks that a message failed with exactly this registry error.
+/// Checks that a message failed with exactly this contract error.
 ///
 /// cw-multi-test hands contract errors back as text (as a chain does), so the typed error is
 /// recognised by its message, which is unique per variant and value.
 #[track_caller]
-pub fn assert_rejected(result: StdResult<impl std::fmt::Debug>, expected: &RegistryError) {
+pub fn assert_rejected<E: std::fmt::Display + std::fmt::Debug>(
+    result: StdResult<impl std::fmt::Debug>,
+    expected: &E,
+) {
     let err = result.expect_err(&format!("expected rejection: {expected}"));
     let text = err.to_string();
     assert!(

@@ -8,5 +8,6 @@ pub mod cw721;
 pub mod hash;
 pub mod merkle;
 pub mod registry;
+pub mod staking;
 
 pub use hash::{ContentHash, HashError};

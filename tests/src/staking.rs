@@ -1,0 +1,166 @@
+//! Staking helpers on the suite: what stakers, operators and the slasher do.
+
+use cosmwasm_std::{Addr, StdResult, Uint128, coins};
+use cw_multi_test::{AppResponse, Executor, IntoBech32};
+use poi_types::staking::{
+    DelegationResponse, ExecuteMsg, InstantiateMsg, OperatorMetadata, QueryMsg, SlashDestination,
+    StakeResponse, WithdrawalsResponse,
+};
+
+use crate::suite::{DENOM, Suite};
+
+/// One week, as on many chains.
+pub const WITHDRAWAL_DELAY: u64 = 7 * 24 * 3600;
+pub const MIN_SELF_BOND: u128 = 100;
+pub const MAX_OPEN_WITHDRAWALS: u32 = 5;
+
+/// The slasher account the tests play (the consensus contract, later).
+pub fn slasher() -> Addr {
+    "slasher".into_bech32()
+}
+
+/// Where slashed funds go in the tests.
+pub fn community_pool() -> Addr {
+    "community-pool".into_bech32()
+}
+
+pub fn operator() -> Addr {
+    "operator".into_bech32()
+}
+
+pub fn operator2() -> Addr {
+    "operator2".into_bech32()
+}
+
+pub fn default_config() -> InstantiateMsg {
+    InstantiateMsg {
+        admin: None,
+        bond_denom: DENOM.into(),
+        withdrawal_delay: WITHDRAWAL_DELAY,
+        slasher: Some(slasher().to_string()),
+        max_slash_bps: 10_000,
+        min_self_bond: Uint128::new(MIN_SELF_BOND),
+        max_open_withdrawals: MAX_OPEN_WITHDRAWALS,
+        slash_destination: SlashDestination::Address {
+            address: community_pool().to_string(),
+        },
+    }
+}
+
+impl Suite {
+    pub fn staking(&self) -> Addr {
+        self.staking.clone().expect("suite built with_staking")
+    }
+
+    pub fn stake(&mut self, sender: &Addr, msg: &ExecuteMsg) -> StdResult<AppResponse> {
+        let staking = self.staking();
+        self.app.execute_contract(sender.clone(), staking, msg, &[])
+    }
+
+    pub fn delegate(
+        &mut self,
+        staker: &Addr,
+        operator: &Addr,
+        amount: u128,
+    ) -> StdResult<AppResponse> {
+        let staking = self.staking();
+        let msg = ExecuteMsg::Delegate {
+            operator: operator.to_string(),
+        };
+        self.app
+            .execute_contract(staker.clone(), staking, &msg, &coins(amount, DENOM))
+    }
+
+    /// Registers `operator`, bonds `self_bond` to it and opts it in.
+    pub fn start_operator(&mut self, operator: &Addr, self_bond: u128) {
+        let metadata = OperatorMetadata {
+            moniker: "validator one".into(),
+            uri: None,
+        };
+        self.stake(
+            operator,
+            &ExecuteMsg::RegisterOperator {
+                commission_bps: 500,
+                metadata,
+            },
+        )
+        .unwrap();
+        self.delegate(operator, operator, self_bond).unwrap();
+        self.stake(operator, &ExecuteMsg::OptIn {}).unwrap();
+    }
+
+    pub fn slash(&mut self, operator: &Addr, bps: u16, claim_id: u64) -> StdResult<AppResponse> {
+        let msg = ExecuteMsg::Slash {
+            operator: operator.to_string(),
+            bps,
+            claim_id,
+            reason: "wrong vote".into(),
+        };
+        self.stake(&slasher(), &msg)
+    }
+
+    pub fn staked_value(&self, staker: &Addr) -> u128 {
+        let resp: DelegationResponse = self
+            .app
+            .wrap()
+            .query_wasm_smart(
+                self.staking(),
+                &QueryMsg::Delegation {
+                    staker: staker.to_string(),
+                },
+            )
+            .unwrap();
+        resp.value.u128()
+    }
+
+    pub fn withdrawals(&self, staker: &Addr) -> WithdrawalsResponse {
+        self.app
+            .wrap()
+            .query_wasm_smart(
+                self.staking(),
+                &QueryMsg::Withdrawals {
+                    staker: staker.to_string(),
+                    start_after: None,
+                    limit: None,
+                },
+            )
+            .unwrap()
+    }
+
+    pub fn operator_stake_at(&self, operator: &Addr, height: u64) -> u128 {
+        let resp: StakeResponse = self
+            .app
+            .wrap()
+            .query_wasm_smart(
+                self.staking(),
+                &QueryMsg::OperatorStakeAt {
+                    operator: operator.to_string(),
+                    height,
+                },
+            )
+            .unwrap();
+        resp.stake.u128()
+    }
+
+    pub fn service_stake_at(&self, height: u64) -> u128 {
+        let resp: StakeResponse = self
+            .app
+            .wrap()
+            .query_wasm_smart(self.staking(), &QueryMsg::ServiceStakeAt { height })
+            .unwrap();
+        resp.stake.u128()
+    }
+
+    pub fn balance(&self, who: &Addr) -> u128 {
+        let amount = self.app.wrap().query_balance(who, DENOM).unwrap().amount;
+        amount.to_string().parse().unwrap()
+    }
+
+    /// Moves the chain on by `seconds` (and a block per 6 seconds).
+    pub fn advance(&mut self, seconds: u64) {
+        self.app.update_block(|b| {
+            b.time = b.time.plus_seconds(seconds);
+            b.height += seconds.div_ceil(6).max(1);
+        });
+    }
+}

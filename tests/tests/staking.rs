@@ -1,0 +1,295 @@
+//! The restaking contract in cw-multi-test: operators, delegators and the slasher, with every
+//! balance checked to the unit.
+
+use cosmwasm_std::Uint128;
+use poi_staking::ContractError;
+use poi_tests::staking::{
+    MAX_OPEN_WITHDRAWALS, WITHDRAWAL_DELAY, community_pool, default_config, operator, operator2,
+};
+use poi_tests::suite::{INITIAL_BALANCE, Suite, SuiteBuilder, assert_rejected};
+use poi_types::staking::{ExecuteMsg, OperatorMetadata, QueryMsg, SlashesResponse};
+
+fn suite() -> Suite {
+    SuiteBuilder::new().with_staking(default_config()).build()
+}
+
+#[test]
+fn delegators_share_a_slash_in_proportion_and_withdraw_exactly_what_is_left() {
+    let mut s = suite();
+    let (alice, bob, op) = (s.accounts.alice.clone(), s.accounts.bob.clone(), operator());
+    s.start_operator(&op, 1_000);
+    s.delegate(&alice, &op, 6_000).unwrap();
+    s.delegate(&bob, &op, 3_000).unwrap();
+    s.advance(6);
+    let before_slash = s.app.block_info().height;
+
+    s.slash(&op, 1_000, 1).unwrap();
+    assert_eq!(
+        (
+            s.staked_value(&alice),
+            s.staked_value(&bob),
+            s.staked_value(&op)
+        ),
+        (5_400, 2_700, 900)
+    );
+    assert_eq!(s.balance(&community_pool()), 1_000);
+    // The stake before the slash is still what it was at that height.
+    assert_eq!(s.operator_stake_at(&op, before_slash), 10_000);
+    s.advance(6);
+    assert_eq!(s.operator_stake_at(&op, s.app.block_info().height), 9_000);
+    assert_eq!(s.service_stake_at(s.app.block_info().height), 9_000);
+
+    s.stake(
+        &alice,
+        &ExecuteMsg::Undelegate {
+            amount: Uint128::new(5_400),
+        },
+    )
+    .unwrap();
+    assert_rejected(
+        s.stake(&alice, &ExecuteMsg::CompleteWithdrawals { limit: None }),
+        &ContractError::NothingToWithdraw,
+    );
+    s.advance(WITHDRAWAL_DELAY);
+    s.stake(&alice, &ExecuteMsg::CompleteWithdrawals { limit: None })
+        .unwrap();
+    assert_eq!(s.balance(&alice), INITIAL_BALANCE - 6_000 + 5_400);
+    assert_eq!(s.staked_value(&alice), 0);
+}
+
+#[test]
+fn withdrawing_stake_is_slashed_until_its_release_time_and_not_after() {
+    let mut s = suite();
+    let (alice, bob, op) = (s.accounts.alice.clone(), s.accounts.bob.clone(), operator());
+    s.start_operator(&op, 1_000);
+    s.delegate(&alice, &op, 2_000).unwrap();
+    s.delegate(&bob, &op, 2_000).unwrap();
+    s.stake(
+        &alice,
+        &ExecuteMsg::Undelegate {
+            amount: Uint128::new(2_000),
+        },
+    )
+    .unwrap();
+    s.stake(
+        &bob,
+        &ExecuteMsg::Undelegate {
+            amount: Uint128::new(2_000),
+        },
+    )
+    .unwrap();
+
+    // During Alice's and Bob's delay: both withdrawals lose 25%.
+    s.advance(WITHDRAWAL_DELAY / 2);
+    s.slash(&op, 2_500, 7).unwrap();
+    assert_eq!(
+        s.withdrawals(&alice).withdrawals[0].payable,
+        Uint128::new(1_500)
+    );
+
+    // Alice completes on time; Bob waits past his release time and then a second slash comes.
+    s.advance(WITHDRAWAL_DELAY / 2 + 1);
+    s.stake(&alice, &ExecuteMsg::CompleteWithdrawals { limit: None })
+        .unwrap();
+    s.advance(60);
+    s.slash(&op, 5_000, 8).unwrap();
+    s.stake(&bob, &ExecuteMsg::CompleteWithdrawals { limit: None })
+        .unwrap();
+    assert_eq!(s.balance(&alice), INITIAL_BALANCE - 500);
+    assert_eq!(
+        s.balance(&bob),
+        INITIAL_BALANCE - 500,
+        "a slash after release must not touch it"
+    );
+    // 250 from the bond at the first slash, 500 + 500 forfeited by the withdrawals, 375 at the second.
+    assert_eq!(s.balance(&community_pool()), 250 + 500 + 500 + 375);
+}
+
+#[test]
+fn a_full_slash_leaves_a_pool_that_new_stake_can_join_safely() {
+    let mut s = suite();
+    let (alice, bob, op) = (s.accounts.alice.clone(), s.accounts.bob.clone(), operator());
+    s.start_operator(&op, 1_000);
+    s.delegate(&alice, &op, 4_000).unwrap();
+    s.slash(&op, 10_000, 1).unwrap();
+    assert_eq!((s.staked_value(&alice), s.staked_value(&op)), (0, 0));
+
+    s.delegate(&bob, &op, 77).unwrap();
+    assert_eq!(s.staked_value(&bob), 77);
+    assert_eq!(s.staked_value(&alice), 0, "old shares stay void");
+    s.delegate(&alice, &op, 10).unwrap();
+    assert_eq!(s.staked_value(&alice), 10);
+    s.slash(&op, 5_000, 2).unwrap();
+    assert_eq!((s.staked_value(&bob), s.staked_value(&alice)), (38, 4));
+}
+
+#[test]
+fn only_the_slasher_slashes_within_bounds_once_per_claim_while_stake_is_at_risk() {
+    let mut config = default_config();
+    config.max_slash_bps = 3_000;
+    let mut s = SuiteBuilder::new().with_staking(config).build();
+    let (alice, op) = (s.accounts.alice.clone(), operator());
+    s.start_operator(&op, 1_000);
+
+    let slash = ExecuteMsg::Slash {
+        operator: op.to_string(),
+        bps: 100,
+        claim_id: 1,
+        reason: "late".into(),
+    };
+    assert_rejected(s.stake(&alice, &slash), &ContractError::NotSlasher);
+    assert_rejected(
+        s.slash(&op, 3_001, 1),
+        &ContractError::SlashOutOfRange {
+            bps: 3_001,
+            max: 3_000,
+        },
+    );
+    assert_rejected(
+        s.slash(&op, 0, 1),
+        &ContractError::SlashOutOfRange { bps: 0, max: 3_000 },
+    );
+    s.slash(&op, 100, 1).unwrap();
+    assert_rejected(
+        s.slash(&op, 100, 1),
+        &ContractError::AlreadySlashed {
+            operator: op.to_string(),
+            claim_id: 1,
+        },
+    );
+
+    // Opting out does not end liability until the withdrawal delay has passed.
+    s.stake(&op, &ExecuteMsg::OptOut {}).unwrap();
+    s.advance(WITHDRAWAL_DELAY - 1);
+    s.slash(&op, 100, 2).unwrap();
+    s.advance(1);
+    assert_rejected(
+        s.slash(&op, 100, 3),
+        &ContractError::NotSlashable {
+            operator: op.to_string(),
+        },
+    );
+
+    let history: SlashesResponse = s
+        .app
+        .wrap()
+        .query_wasm_smart(
+            s.staking(),
+            &QueryMsg::SlashHistory {
+                operator: op.to_string(),
+                start_after: None,
+                limit: None,
+            },
+        )
+        .unwrap();
+    assert_eq!(
+        history
+            .slashes
+            .iter()
+            .map(|r| r.claim_id)
+            .collect::<Vec<_>>(),
+        vec![1, 2]
+    );
+    assert_eq!(history.slashes[0].bonded_slashed, Uint128::new(10));
+}
+
+#[test]
+fn open_withdrawals_are_capped_and_complete_in_bounded_batches() {
+    let mut s = suite();
+    let (alice, op) = (s.accounts.alice.clone(), operator());
+    s.start_operator(&op, 1_000);
+    s.delegate(&alice, &op, 1_000).unwrap();
+    for _ in 0..MAX_OPEN_WITHDRAWALS {
+        s.stake(
+            &alice,
+            &ExecuteMsg::Undelegate {
+                amount: Uint128::new(10),
+            },
+        )
+        .unwrap();
+        s.advance(6);
+    }
+    assert_rejected(
+        s.stake(
+            &alice,
+            &ExecuteMsg::Undelegate {
+                amount: Uint128::new(10),
+            },
+        ),
+        &ContractError::TooManyWithdrawals {
+            open: MAX_OPEN_WITHDRAWALS,
+        },
+    );
+    s.advance(WITHDRAWAL_DELAY);
+    s.stake(&alice, &ExecuteMsg::CompleteWithdrawals { limit: Some(2) })
+        .unwrap();
+    assert_eq!(s.withdrawals(&alice).withdrawals.len(), 3);
+    // Completing frees room, and only then.
+    s.stake(
+        &alice,
+        &ExecuteMsg::Undelegate {
+            amount: Uint128::new(10),
+        },
+    )
+    .unwrap();
+    s.stake(&alice, &ExecuteMsg::CompleteWithdrawals { limit: None })
+        .unwrap();
+    assert_eq!(s.balance(&alice), INITIAL_BALANCE - 1_000 + 50);
+}
+
+#[test]
+fn operators_keep_their_self_bond_and_stakers_their_single_operator() {
+    let mut s = suite();
+    let (alice, op, op2) = (s.accounts.alice.clone(), operator(), operator2());
+    let metadata = OperatorMetadata {
+        moniker: "two".into(),
+        uri: None,
+    };
+    s.stake(
+        &op2,
+        &ExecuteMsg::RegisterOperator {
+            commission_bps: 0,
+            metadata,
+        },
+    )
+    .unwrap();
+    assert_rejected(
+        s.stake(&op2, &ExecuteMsg::OptIn {}),
+        &ContractError::SelfBondTooLow {
+            bonded: Uint128::zero(),
+            required: Uint128::new(100),
+        },
+    );
+    s.start_operator(&op, 150);
+    assert_rejected(
+        s.stake(
+            &op,
+            &ExecuteMsg::Undelegate {
+                amount: Uint128::new(51),
+            },
+        ),
+        &ContractError::SelfBondTooLow {
+            bonded: Uint128::new(99),
+            required: Uint128::new(100),
+        },
+    );
+
+    s.delegate(&alice, &op, 500).unwrap();
+    assert_rejected(
+        s.delegate(&alice, &op2, 500),
+        &ContractError::DelegatedElsewhere {
+            current: op.to_string(),
+        },
+    );
+    // Once everything is withdrawn, Alice may choose another operator.
+    s.stake(
+        &alice,
+        &ExecuteMsg::Undelegate {
+            amount: Uint128::new(500),
+        },
+    )
+    .unwrap();
+    s.delegate(&alice, &op2, 500).unwrap();
+    assert_eq!(s.staked_value(&alice), 500);
+    assert_eq!(s.balance(&s.staking()), 150 + 500 + 500);
+}

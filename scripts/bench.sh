@@ -14,7 +14,8 @@ trap 'localnet/localnet.sh stop >/dev/null || true; rm -rf "$work"' EXIT
 
 cpu="$(lscpu | awk -F: '/Model name/ { gsub(/^ +/, "", $2); print $2; exit }')"
 mem="$(free -g | awk '/Mem:/ { print $2 " GiB" }')"
-vm_table="$(cargo run --locked -q --release -p poi-tests --bin gas-report -- artifacts/poi_registry.wasm)"
+vm_table="$(cargo run --locked -q --release -p poi-tests --bin gas-report -- registry artifacts/poi_registry.wasm)"
+staking_table="$(cargo run --locked -q --release -p poi-tests --bin gas-report -- staking artifacts/poi_staking.wasm)"
 
 awk '$1 == "alice" { for (i = 3; i <= NF; i++) printf "%s ", $i }' localnet/accounts.txt >"$work/alice"
 export POI_NETWORK=local POI_DEPLOYMENTS="$work/deployments.json" POI_MNEMONIC_FILE="$work/alice"
@@ -51,6 +52,13 @@ in the order a user would send them. CosmWasm gas covers execution, storage and 
 charges it at 140 000 CosmWasm gas per SDK gas, plus its own per-byte storage and transaction costs.
 
 $vm_table
+
+## Staking: gas per message in cosmwasm-vm
+
+Same harness. The slash lines are one slash of an operator with 1, 100 and 1000 delegators: slashing
+cuts the operator's share pool once, so its cost does not grow with the number of delegators.
+
+$staking_table
 
 ## Registry: gas of real transactions on the local wasmd chain
 

@@ -43,6 +43,7 @@ pub struct VmContract {
     instance: MockInstance,
     env: Env,
     api: MockApi,
+    funds: Vec<cosmwasm_std::Coin>,
     pub lines: Vec<GasLine>,
 }
 
@@ -57,6 +58,7 @@ impl VmContract {
             instance: mock_instance_with_options(wasm, options),
             env: mock_env(),
             api: MockApi::default(),
+            funds: vec![],
             lines: vec![],
         }
     }
@@ -65,11 +67,22 @@ impl VmContract {
         cosmwasm_std::Addr::unchecked(self.api.addr_make(name))
     }
 
-    fn info(&self, sender: &str) -> MessageInfo {
+    fn info(&mut self, sender: &str) -> MessageInfo {
         MessageInfo {
             sender: self.addr(sender),
-            funds: vec![],
+            funds: std::mem::take(&mut self.funds),
         }
+    }
+
+    /// Attaches `funds` to the next message.
+    pub fn with_funds(&mut self, funds: Vec<cosmwasm_std::Coin>) -> &mut Self {
+        self.funds = funds;
+        self
+    }
+
+    /// Forgets the gas lines measured so far.
+    pub fn clear_lines(&mut self) {
+        self.lines.clear();
     }
 
     fn measure<T>(
@@ -272,4 +285,98 @@ pub fn registry_gas_report(wasm: &[u8]) -> Result<Vec<GasLine>, String> {
     // The shards cost the same; one line says it.
     vm.lines.dedup_by(|later, first| later.step == first.step);
     Ok(vm.lines)
+}
+
+fn staking_instance(wasm: &[u8]) -> Result<VmContract, String> {
+    use poi_types::staking::{InstantiateMsg as StakingInit, SlashDestination};
+    let mut vm = VmContract::new(wasm);
+    let slasher = vm.addr("slasher").to_string();
+    vm.instantiate(
+        "instantiate",
+        "admin",
+        &StakingInit {
+            admin: None,
+            bond_denom: "stake".into(),
+            withdrawal_delay: 7 * 24 * 3600,
+            slasher: Some(slasher),
+            max_slash_bps: 10_000,
+            min_self_bond: Uint128::new(100),
+            max_open_withdrawals: 10,
+            slash_destination: SlashDestination::Burn {},
+        },
+    )?;
+    Ok(vm)
+}
+
+/// Every staking message once, and a slash of an operator with 1, 100 and 1000 delegators: the
+/// last three lines must be (nearly) the same, or slashing is not O(1).
+pub fn staking_gas_report(wasm: &[u8]) -> Result<Vec<GasLine>, String> {
+    use poi_types::staking::{ExecuteMsg as Staking, OperatorMetadata};
+    let mut lines = Vec::new();
+    for delegators in [1usize, 100, 1000] {
+        let mut vm = staking_instance(wasm)?;
+        let operator = vm.addr("operator").to_string();
+        let metadata = OperatorMetadata {
+            moniker: "op".into(),
+            uri: None,
+        };
+        vm.execute(
+            "register_operator",
+            "operator",
+            &Staking::RegisterOperator {
+                commission_bps: 500,
+                metadata,
+            },
+        )?;
+        vm.with_funds(vec![coin(1_000, "stake")]).execute(
+            "delegate (self-bond)",
+            "operator",
+            &Staking::Delegate {
+                operator: operator.clone(),
+            },
+        )?;
+        vm.execute("opt_in", "operator", &Staking::OptIn {})?;
+        for i in 0..delegators {
+            vm.with_funds(vec![coin(500, "stake")]).execute(
+                "delegate",
+                &format!("staker{i}"),
+                &Staking::Delegate {
+                    operator: operator.clone(),
+                },
+            )?;
+        }
+        vm.execute(
+            "undelegate",
+            "staker0",
+            &Staking::Undelegate {
+                amount: Uint128::new(200),
+            },
+        )?;
+        let slash = Staking::Slash {
+            operator: operator.clone(),
+            bps: 1_000,
+            claim_id: 1,
+            reason: "wrong vote".into(),
+        };
+        let step = format!("slash ({delegators} delegators)");
+        vm.execute(&step, "slasher", &slash)?;
+        if delegators == 1 {
+            vm.env.block.time = vm.env.block.time.plus_seconds(7 * 24 * 3600);
+            vm.execute(
+                "complete_withdrawals",
+                "staker0",
+                &Staking::CompleteWithdrawals { limit: None },
+            )?;
+            vm.execute("opt_out", "operator", &Staking::OptOut {})?;
+            lines.extend(
+                vm.lines
+                    .iter()
+                    .filter(|l| !l.step.starts_with("slash"))
+                    .cloned(),
+            );
+        }
+        lines.extend(vm.lines.into_iter().filter(|l| l.step == step));
+    }
+    lines.dedup_by(|later, first| later.step == first.step);
+    Ok(lines)
 }

@@ -1,0 +1,197 @@
+//! The restaking contract as a state machine: random sequences of deposits, undelegations,
+//! withdrawals, slashes and the passing of time, with the contract's invariants checked after every
+//! step.
+
+use std::collections::BTreeMap;
+
+use cosmwasm_std::{Addr, Uint128};
+use poi_tests::staking::{WITHDRAWAL_DELAY, default_config, operator, operator2};
+use poi_tests::suite::{INITIAL_BALANCE, Suite, SuiteBuilder};
+use poi_types::staking::{ExecuteMsg, OperatorsResponse, QueryMsg};
+use proptest::prelude::*;
+
+#[derive(Debug, Clone)]
+enum Step {
+    Delegate {
+        staker: usize,
+        operator: usize,
+        amount: u128,
+    },
+    Undelegate {
+        staker: usize,
+        percent: u128,
+    },
+    Complete {
+        staker: usize,
+        limit: u32,
+    },
+    Slash {
+        operator: usize,
+        bps: u16,
+    },
+    Advance {
+        seconds: u64,
+    },
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    prop_oneof![
+        3 => (0..3usize, 0..2usize, 1..5_000u128).prop_map(|(staker, operator, amount)| Step::Delegate { staker, operator, amount }),
+        2 => (0..3usize, 1..=100u128).prop_map(|(staker, percent)| Step::Undelegate { staker, percent }),
+        2 => (0..3usize, 1..4u32).prop_map(|(staker, limit)| Step::Complete { staker, limit }),
+        2 => (0..2usize, prop_oneof![1..3_000u16, Just(10_000u16)]).prop_map(|(operator, bps)| Step::Slash { operator, bps }),
+        2 => (1..WITHDRAWAL_DELAY * 3 / 2).prop_map(|seconds| Step::Advance { seconds }),
+    ]
+}
+
+/// Everything the invariants look at.
+#[derive(Debug, Clone, PartialEq)]
+struct View {
+    pool_tokens: BTreeMap<Addr, u128>,
+    /// (staker, withdrawal id) -> (operator, amount, payable, released)
+    withdrawals: BTreeMap<(Addr, u64), (Addr, u128, u128, bool)>,
+    values: BTreeMap<Addr, u128>,
+    balances: BTreeMap<Addr, u128>,
+    contract_balance: u128,
+}
+
+fn view(s: &Suite, stakers: &[Addr]) -> View {
+    let ops: OperatorsResponse = s
+        .app
+        .wrap()
+        .query_wasm_smart(
+            s.staking(),
+            &QueryMsg::Operators {
+                start_after: None,
+                limit: None,
+            },
+        )
+        .unwrap();
+    let mut withdrawals = BTreeMap::new();
+    for staker in stakers {
+        for w in s.withdrawals(staker).withdrawals {
+            let id = w.withdrawal.id;
+            withdrawals.insert(
+                (staker.clone(), id),
+                (
+                    w.withdrawal.operator,
+                    w.withdrawal.amount.u128(),
+                    w.payable.u128(),
+                    w.released,
+                ),
+            );
+        }
+    }
+    View {
+        pool_tokens: ops
+            .operators
+            .into_iter()
+            .map(|o| (o.address, o.pool.tokens.u128()))
+            .collect(),
+        withdrawals,
+        values: stakers
+            .iter()
+            .map(|a| (a.clone(), s.staked_value(a)))
+            .collect(),
+        balances: stakers.iter().map(|a| (a.clone(), s.balance(a))).collect(),
+        contract_balance: s.balance(&s.staking()),
+    }
+}
+
+fn check_always(v: &View) -> Result<(), TestCaseError> {
+    // 1. Solvency: every bonded token and every queued withdrawal is backed by the contract's balance.
+    let bonded: u128 = v.pool_tokens.values().sum();
+    let queued: u128 = v.withdrawals.values().map(|w| w.1).sum();
+    prop_assert_eq!(bonded + queued, v.contract_balance);
+    // 2. Nobody can get out more than was put in: with no rewards yet, what a staker holds, has
+    //    queued and has been paid never exceeds its starting balance.
+    for (staker, balance) in &v.balances {
+        let queued: u128 = v
+            .withdrawals
+            .iter()
+            .filter(|((s, _), _)| s == staker)
+            .map(|(_, w)| w.2)
+            .sum();
+        prop_assert!(
+            balance + v.values[staker] + queued <= INITIAL_BALANCE,
+            "{staker} got out more than it put in"
+        );
+    }
+    for w in v.withdrawals.values() {
+        prop_assert!(w.2 <= w.1);
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 40, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn invariants_hold_after_every_step(steps in prop::collection::vec(step(), 1..40)) {
+        let mut s = SuiteBuilder::new().with_staking(default_config()).build();
+        let operators = [operator(), operator2()];
+        for op in &operators {
+            s.start_operator(op, 200);
+        }
+        let stakers = [s.accounts.alice.clone(), s.accounts.bob.clone(), s.accounts.carol.clone()];
+        let mut everyone: Vec<Addr> = stakers.to_vec();
+        everyone.extend(operators.iter().cloned());
+        let mut claim = 0u64;
+        // 5. Stake recorded for past heights: (operator, height) -> stake.
+        let mut history: BTreeMap<(Addr, u64), u128> = BTreeMap::new();
+
+        for step in steps {
+            let before = view(&s, &everyone);
+            match step.clone() {
+                Step::Delegate { staker, operator, amount } => {
+                    let _ = s.delegate(&stakers[staker], &operators[operator], amount);
+                }
+                Step::Undelegate { staker, percent } => {
+                    let value = before.values[&stakers[staker]];
+                    let amount = value * percent / 100;
+                    let _ = s.stake(&stakers[staker], &ExecuteMsg::Undelegate { amount: Uint128::new(amount) });
+                }
+                Step::Complete { staker, limit } => {
+                    let _ = s.stake(&stakers[staker], &ExecuteMsg::CompleteWithdrawals { limit: Some(limit) });
+                }
+                Step::Slash { operator, bps } => {
+                    claim += 1;
+                    let target = operators[operator].clone();
+                    let result = s.slash(&target, bps, claim);
+                    let after = view(&s, &everyone);
+                    if result.is_ok() {
+                        // 3. A slash takes at most its bps of the target's bonded stake...
+                        let (was, is) = (before.pool_tokens[&target], after.pool_tokens[&target]);
+                        prop_assert!(was - is <= (was * u128::from(bps)).div_ceil(10_000));
+                        // ...and touches no other operator, nor their queued withdrawals.
+                        for op in operators.iter().filter(|o| **o != target) {
+                            prop_assert_eq!(before.pool_tokens[op], after.pool_tokens[op]);
+                        }
+                        for (key, w) in &before.withdrawals {
+                            let now = &after.withdrawals[key];
+                            if w.0 != target || w.3 {
+                                // 4. ...nor withdrawals already released.
+                                prop_assert_eq!(w.2, now.2, "withdrawal {:?} changed", key);
+                            } else {
+                                // 4. Withdrawals still waiting are slashed too, by at most the bps.
+                                prop_assert!(now.2 >= (w.2 * (10_000 - u128::from(bps)) / 10_000).saturating_sub(1));
+                            }
+                        }
+                    }
+                }
+                Step::Advance { seconds } => {
+                    let height = s.app.block_info().height;
+                    s.advance(seconds);
+                    for op in &operators {
+                        history.insert((op.clone(), height), s.operator_stake_at(op, height));
+                    }
+                }
+            }
+            check_always(&view(&s, &everyone))?;
+            // 5. What was recorded for a past height never changes.
+            for ((op, height), stake) in &history {
+                prop_assert_eq!(s.operator_stake_at(op, *height), *stake);
+            }
+        }
+    }
+}

@@ -293,3 +293,268 @@ fn operators_keep_their_self_bond_and_stakers_their_single_operator() {
     assert_eq!(s.staked_value(&alice), 500);
     assert_eq!(s.balance(&s.staking()), 150 + 500 + 500);
 }
+
+/// Every staking message, wrong in the ways we know of: refused with its own typed error, and the
+/// contract's records and balances exactly as before.
+#[test]
+fn every_bad_staking_message_is_refused_and_changes_nothing() {
+    use cosmwasm_std::coins;
+    use cw_multi_test::Executor;
+    use poi_types::staking::{OperatorsResponse, WithdrawalsResponse};
+
+    let mut s = suite();
+    let (alice, bob, op, op2) = (
+        s.accounts.alice.clone(),
+        s.accounts.bob.clone(),
+        operator(),
+        operator2(),
+    );
+    s.start_operator(&op, 1_000);
+    s.delegate(&alice, &op, 500).unwrap();
+    s.slash(&op, 100, 1).unwrap();
+    let snapshot = |s: &Suite| {
+        let ops: OperatorsResponse = s
+            .app
+            .wrap()
+            .query_wasm_smart(
+                s.staking(),
+                &QueryMsg::Operators {
+                    start_after: None,
+                    limit: None,
+                },
+            )
+            .unwrap();
+        let w: WithdrawalsResponse = s.withdrawals(&alice);
+        format!(
+            "{ops:?} {w:?} {} {} {}",
+            s.staked_value(&alice),
+            s.balance(&alice),
+            s.balance(&s.staking())
+        )
+    };
+    let metadata = |moniker: &str| OperatorMetadata {
+        moniker: moniker.into(),
+        uri: None,
+    };
+    use ContractError as E;
+    let cases: Vec<(
+        &str,
+        cosmwasm_std::Addr,
+        ExecuteMsg,
+        Vec<cosmwasm_std::Coin>,
+        E,
+    )> = vec![
+        (
+            "commission over 100%",
+            op2.clone(),
+            ExecuteMsg::RegisterOperator {
+                commission_bps: 10_001,
+                metadata: metadata("x"),
+            },
+            vec![],
+            E::InvalidField {
+                field: "commission_bps",
+                reason: "at most 10000".into(),
+            },
+        ),
+        (
+            "empty moniker",
+            op2.clone(),
+            ExecuteMsg::RegisterOperator {
+                commission_bps: 0,
+                metadata: metadata(""),
+            },
+            vec![],
+            E::InvalidField {
+                field: "metadata.moniker",
+                reason: "must be 1 to 64 bytes".into(),
+            },
+        ),
+        (
+            "registered twice",
+            op.clone(),
+            ExecuteMsg::RegisterOperator {
+                commission_bps: 0,
+                metadata: metadata("x"),
+            },
+            vec![],
+            E::AlreadyOperator {
+                address: op.to_string(),
+            },
+        ),
+        (
+            "update by non-operator",
+            bob.clone(),
+            ExecuteMsg::UpdateOperator {
+                commission_bps: Some(1),
+                metadata: None,
+            },
+            vec![],
+            E::NotOperator {
+                address: bob.to_string(),
+            },
+        ),
+        (
+            "opt in twice",
+            op.clone(),
+            ExecuteMsg::OptIn {},
+            vec![],
+            E::AlreadyOpted { state: "in" },
+        ),
+        (
+            "opt out when out",
+            bob.clone(),
+            ExecuteMsg::OptOut {},
+            vec![],
+            E::NotOperator {
+                address: bob.to_string(),
+            },
+        ),
+        (
+            "delegate nothing",
+            bob.clone(),
+            ExecuteMsg::Delegate {
+                operator: op.to_string(),
+            },
+            vec![],
+            E::Payment(cw_utils::PaymentError::NoFunds {}),
+        ),
+        (
+            "delegate to a non-operator",
+            bob.clone(),
+            ExecuteMsg::Delegate {
+                operator: alice.to_string(),
+            },
+            coins(5, "stake"),
+            E::NotOperator {
+                address: alice.to_string(),
+            },
+        ),
+        (
+            "undelegate without stake",
+            bob.clone(),
+            ExecuteMsg::Undelegate {
+                amount: Uint128::new(1),
+            },
+            vec![],
+            E::NoDelegation,
+        ),
+        (
+            "undelegate too much",
+            alice.clone(),
+            ExecuteMsg::Undelegate {
+                amount: Uint128::new(496),
+            },
+            vec![],
+            E::InsufficientStake {
+                requested: Uint128::new(496),
+                available: Uint128::new(495),
+            },
+        ),
+        (
+            "undelegate zero",
+            alice.clone(),
+            ExecuteMsg::Undelegate {
+                amount: Uint128::zero(),
+            },
+            vec![],
+            E::InsufficientStake {
+                requested: Uint128::zero(),
+                available: Uint128::new(495),
+            },
+        ),
+        (
+            "complete with nothing released",
+            alice.clone(),
+            ExecuteMsg::CompleteWithdrawals { limit: None },
+            vec![],
+            E::NothingToWithdraw,
+        ),
+        (
+            "funds with a message that takes none",
+            alice.clone(),
+            ExecuteMsg::CompleteWithdrawals { limit: None },
+            coins(5, "stake"),
+            E::Payment(cw_utils::PaymentError::NonPayable {}),
+        ),
+        (
+            "slash by a stranger",
+            alice.clone(),
+            ExecuteMsg::Slash {
+                operator: op.to_string(),
+                bps: 1,
+                claim_id: 9,
+                reason: String::new(),
+            },
+            vec![],
+            E::NotSlasher,
+        ),
+        (
+            "slash a claim twice",
+            poi_tests::staking::slasher(),
+            ExecuteMsg::Slash {
+                operator: op.to_string(),
+                bps: 1,
+                claim_id: 1,
+                reason: String::new(),
+            },
+            vec![],
+            E::AlreadySlashed {
+                operator: op.to_string(),
+                claim_id: 1,
+            },
+        ),
+        (
+            "slash a non-operator",
+            poi_tests::staking::slasher(),
+            ExecuteMsg::Slash {
+                operator: bob.to_string(),
+                bps: 1,
+                claim_id: 2,
+                reason: String::new(),
+            },
+            vec![],
+            E::NotOperator {
+                address: bob.to_string(),
+            },
+        ),
+        (
+            "slash with a huge reason",
+            poi_tests::staking::slasher(),
+            ExecuteMsg::Slash {
+                operator: op.to_string(),
+                bps: 1,
+                claim_id: 3,
+                reason: "x".repeat(257),
+            },
+            vec![],
+            E::InvalidField {
+                field: "reason",
+                reason: "at most 256 bytes".into(),
+            },
+        ),
+        (
+            "slasher set by a stranger",
+            alice.clone(),
+            ExecuteMsg::SetSlasher {
+                slasher: Some(alice.to_string()),
+            },
+            vec![],
+            E::NotAdmin,
+        ),
+    ];
+    for (name, sender, msg, funds, expected) in cases {
+        let before = snapshot(&s);
+        let staking = s.staking();
+        let err = s
+            .app
+            .execute_contract(sender, staking, &msg, &funds)
+            .expect_err(name)
+            .to_string();
+        assert!(
+            err.contains(&expected.to_string()),
+            "{name}: expected {expected:?}, got {err}"
+        );
+        assert_eq!(snapshot(&s), before, "{name}: state changed");
+    }
+}

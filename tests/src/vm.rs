@@ -80,11 +80,6 @@ impl VmContract {
         self
     }
 
-    /// Forgets the gas lines measured so far.
-    pub fn clear_lines(&mut self) {
-        self.lines.clear();
-    }
-
     fn measure<T>(
         &mut self,
         step: &str,

@@ -146,12 +146,7 @@ pub fn price(price: &Option<Coin>) -> Result<(), ContractError> {
             "amount is 0; leave the price out for a free asset",
         ));
     }
-    // Cosmos SDK denoms: 3 to 128 characters, a letter first, then letters, digits and /:._-
-    let mut chars = coin.denom.chars();
-    let denom_ok = (3..=128).contains(&coin.denom.len())
-        && chars.next().is_some_and(|c| c.is_ascii_alphabetic())
-        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | ':' | '.' | '_' | '-'));
-    if !denom_ok {
+    if !poi_types::denom::is_valid_denom(&coin.denom) {
         return Err(invalid(
             "price_per_use",
             format!("{:?} is not a valid denom", coin.denom),

@@ -35,15 +35,7 @@ pub fn instantiate(
 ) -> Result<Response, ContractError> {
     nonpayable(&info)?;
     cw2::set_contract_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
-    let valid_denom = (3..=128).contains(&msg.bond_denom.len())
-        && msg
-            .bond_denom
-            .starts_with(|c: char| c.is_ascii_alphabetic())
-        && msg
-            .bond_denom
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "/:._-".contains(c));
-    if !valid_denom {
+    if !poi_types::denom::is_valid_denom(&msg.bond_denom) {
         return Err(invalid("bond_denom", "not a valid denom"));
     }
     if msg.withdrawal_delay == 0 || msg.withdrawal_delay > MAX_WITHDRAWAL_DELAY {

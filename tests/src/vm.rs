@@ -356,6 +356,21 @@ pub fn staking_gas_report(wasm: &[u8]) -> Result<Vec<GasLine>, String> {
         let step = format!("slash ({delegators} delegators)");
         vm.execute(&step, "slasher", &slash)?;
         if delegators == 1 {
+            let to_operator = Staking::DistributeRewards {
+                operator: Some(operator.clone()),
+            };
+            vm.with_funds(vec![coin(1_000, "stake")]).execute(
+                "distribute_rewards (operator)",
+                "admin",
+                &to_operator,
+            )?;
+            let to_service = Staking::DistributeRewards { operator: None };
+            vm.with_funds(vec![coin(1_000, "stake")]).execute(
+                "distribute_rewards (service)",
+                "admin",
+                &to_service,
+            )?;
+            vm.execute("claim_rewards", "staker0", &Staking::ClaimRewards {})?;
             vm.env.block.time = vm.env.block.time.plus_seconds(7 * 24 * 3600);
             vm.execute(
                 "complete_withdrawals",

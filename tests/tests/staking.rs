@@ -558,3 +558,78 @@ fn every_bad_staking_message_is_refused_and_changes_nothing() {
         assert_eq!(snapshot(&s), before, "{name}: state changed");
     }
 }
+
+fn pending(s: &Suite, who: &cosmwasm_std::Addr) -> u128 {
+    let resp: poi_types::staking::RewardsResponse = s
+        .app
+        .wrap()
+        .query_wasm_smart(
+            s.staking(),
+            &QueryMsg::PendingRewards {
+                address: who.to_string(),
+            },
+        )
+        .unwrap();
+    resp.rewards.u128()
+}
+
+fn distribute(
+    s: &mut Suite,
+    from: &cosmwasm_std::Addr,
+    to: Option<&cosmwasm_std::Addr>,
+    amount: u128,
+) {
+    use cw_multi_test::Executor;
+    let msg = ExecuteMsg::DistributeRewards {
+        operator: to.map(|a| a.to_string()),
+    };
+    let staking = s.staking();
+    s.app
+        .execute_contract(
+            from.clone(),
+            staking,
+            &msg,
+            &cosmwasm_std::coins(amount, "stake"),
+        )
+        .unwrap();
+}
+
+#[test]
+fn rewards_pay_commission_first_then_every_share_alike_and_survive_slashes() {
+    let mut s = suite();
+    let (admin, alice, op, op2) = (
+        s.accounts.admin.clone(),
+        s.accounts.alice.clone(),
+        operator(),
+        operator2(),
+    );
+    s.start_operator(&op, 1_000); // 5% commission
+    s.delegate(&alice, &op, 3_000).unwrap();
+
+    // To one operator: 50 commission, then 950 over 4000 bonded.
+    distribute(&mut s, &admin, Some(&op), 1_000);
+    assert_eq!((pending(&s, &alice), pending(&s, &op)), (712, 50 + 237));
+
+    // To the whole service, by opted-in stake: op has 4000 of 5000, op2 1000.
+    s.start_operator(&op2, 1_000);
+    distribute(&mut s, &admin, None, 500);
+    assert_eq!(pending(&s, &alice), 712 + 285);
+    assert_eq!(pending(&s, &op), 287 + 20 + 95);
+    assert_eq!(pending(&s, &op2), 100);
+
+    // A slash takes stake, not rewards already earned; a full one ends the old shares' earnings.
+    s.slash(&op, 10_000, 1).unwrap();
+    assert_eq!(pending(&s, &alice), 997);
+    s.delegate(&s.accounts.bob.clone(), &op, 1_000).unwrap();
+    distribute(&mut s, &admin, Some(&op), 100);
+    assert_eq!(pending(&s, &alice), 997);
+
+    let before = s.balance(&alice);
+    s.stake(&alice, &ExecuteMsg::ClaimRewards {}).unwrap();
+    assert_eq!(s.balance(&alice), before + 997);
+    assert_rejected(
+        s.stake(&alice, &ExecuteMsg::ClaimRewards {}),
+        &ContractError::NothingToClaim,
+    );
+    assert_eq!(pending(&s, &alice), 0);
+}

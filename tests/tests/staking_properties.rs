@@ -4,10 +4,12 @@
 
 use std::collections::BTreeMap;
 
+use cosmwasm_std::coins;
 use cosmwasm_std::{Addr, Uint128};
+use cw_multi_test::Executor;
 use poi_tests::staking::{WITHDRAWAL_DELAY, default_config, operator, operator2};
 use poi_tests::suite::{INITIAL_BALANCE, Suite, SuiteBuilder};
-use poi_types::staking::{ExecuteMsg, OperatorsResponse, QueryMsg};
+use poi_types::staking::{ExecuteMsg, OperatorsResponse, QueryMsg, RewardsResponse};
 use proptest::prelude::*;
 
 #[derive(Debug, Clone)]
@@ -32,6 +34,14 @@ enum Step {
     Advance {
         seconds: u64,
     },
+    Reward {
+        operator: Option<usize>,
+        amount: u128,
+    },
+    /// Stakers 0-2, then the two operators.
+    Claim {
+        account: usize,
+    },
 }
 
 fn step() -> impl Strategy<Value = Step> {
@@ -41,6 +51,9 @@ fn step() -> impl Strategy<Value = Step> {
         2 => (0..3usize, 1..4u32).prop_map(|(staker, limit)| Step::Complete { staker, limit }),
         2 => (0..2usize, prop_oneof![1..3_000u16, Just(10_000u16)]).prop_map(|(operator, bps)| Step::Slash { operator, bps }),
         2 => (1..WITHDRAWAL_DELAY * 3 / 2).prop_map(|seconds| Step::Advance { seconds }),
+        2 => (prop::option::of(0..2usize), 1..5_000u128)
+            .prop_map(|(operator, amount)| Step::Reward { operator, amount }),
+        1 => (0..5usize).prop_map(|account| Step::Claim { account }),
     ]
 }
 
@@ -52,6 +65,8 @@ struct View {
     withdrawals: BTreeMap<(Addr, u64), (Addr, u128, u128, bool)>,
     values: BTreeMap<Addr, u128>,
     balances: BTreeMap<Addr, u128>,
+    /// Rewards each address could claim now.
+    rewards: BTreeMap<Addr, u128>,
     contract_balance: u128,
 }
 
@@ -94,17 +109,29 @@ fn view(s: &Suite, stakers: &[Addr]) -> View {
             .map(|a| (a.clone(), s.staked_value(a)))
             .collect(),
         balances: stakers.iter().map(|a| (a.clone(), s.balance(a))).collect(),
+        rewards: stakers.iter().map(|a| (a.clone(), pending(s, a))).collect(),
         contract_balance: s.balance(&s.staking()),
     }
 }
 
-fn check_always(v: &View) -> Result<(), TestCaseError> {
-    // 1. Solvency: every bonded token and every queued withdrawal is backed by the contract's balance.
+fn pending(s: &Suite, who: &Addr) -> u128 {
+    let msg = QueryMsg::PendingRewards {
+        address: who.to_string(),
+    };
+    let resp: RewardsResponse = s.app.wrap().query_wasm_smart(s.staking(), &msg).unwrap();
+    resp.rewards.u128()
+}
+
+fn check_always(v: &View, rewarded: u128) -> Result<(), TestCaseError> {
+    // 1. Solvency: bonded tokens, queued withdrawals and unclaimed rewards are all backed by the
+    //    contract's balance; rounding leaves dust in the contract, never a shortfall.
     let bonded: u128 = v.pool_tokens.values().sum();
     let queued: u128 = v.withdrawals.values().map(|w| w.1).sum();
-    prop_assert_eq!(bonded + queued, v.contract_balance);
-    // 2. Nobody can get out more than was put in: with no rewards yet, what a staker holds, has
-    //    queued and has been paid never exceeds its starting balance.
+    let unclaimed: u128 = v.rewards.values().sum();
+    prop_assert!(bonded + queued + unclaimed <= v.contract_balance);
+    prop_assert!(v.contract_balance <= bonded + queued + unclaimed + rewarded);
+    // 2. Nobody gets out more than it put in plus the rewards paid in: what an account holds,
+    //    has queued, can claim and has been paid stays within its start plus all rewards.
     for (staker, balance) in &v.balances {
         let queued: u128 = v
             .withdrawals
@@ -113,7 +140,7 @@ fn check_always(v: &View) -> Result<(), TestCaseError> {
             .map(|(_, w)| w.2)
             .sum();
         prop_assert!(
-            balance + v.values[staker] + queued <= INITIAL_BALANCE,
+            balance + v.values[staker] + queued + v.rewards[staker] <= INITIAL_BALANCE + rewarded,
             "{staker} got out more than it put in"
         );
     }
@@ -137,6 +164,8 @@ proptest! {
         let mut everyone: Vec<Addr> = stakers.to_vec();
         everyone.extend(operators.iter().cloned());
         let mut claim = 0u64;
+        let mut rewarded = 0u128;
+        let admin = s.accounts.admin.clone();
         // 5. Stake recorded for past heights: (operator, height) -> stake.
         let mut history: BTreeMap<(Addr, u64), u128> = BTreeMap::new();
 
@@ -179,6 +208,17 @@ proptest! {
                         }
                     }
                 }
+                Step::Reward { operator, amount } => {
+                    let to = operator.map(|i| operators[i].to_string());
+                    let msg = ExecuteMsg::DistributeRewards { operator: to };
+                    let (staking, funds) = (s.staking(), coins(amount, "stake"));
+                    if s.app.execute_contract(admin.clone(), staking, &msg, &funds).is_ok() {
+                        rewarded += amount;
+                    }
+                }
+                Step::Claim { account } => {
+                    let _ = s.stake(&everyone[account], &ExecuteMsg::ClaimRewards {});
+                }
                 Step::Advance { seconds } => {
                     let height = s.app.block_info().height;
                     s.advance(seconds);
@@ -187,7 +227,7 @@ proptest! {
                     }
                 }
             }
-            check_always(&view(&s, &everyone))?;
+            check_always(&view(&s, &everyone), rewarded)?;
             // 5. What was recorded for a past height never changes.
             for ((op, height), stake) in &history {
                 prop_assert_eq!(s.operator_stake_at(op, *height), *stake);

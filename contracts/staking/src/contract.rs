@@ -10,7 +10,7 @@ use poi_types::staking::{
 
 use crate::error::ContractError;
 use crate::state::{CONFIG, SERVICE_STAKE};
-use crate::{delegation, operators, query, slashing, withdrawals};
+use crate::{delegation, operators, query, rewards, slashing, withdrawals};
 
 pub const CONTRACT_NAME: &str = "crates.io:poi-staking";
 pub const CONTRACT_VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -82,7 +82,10 @@ pub fn execute(
     msg: ExecuteMsg,
 ) -> Result<Response, ContractError> {
     // Only delegating takes funds; anything sent with another message would be stuck here.
-    if !matches!(msg, ExecuteMsg::Delegate { .. }) {
+    if !matches!(
+        msg,
+        ExecuteMsg::Delegate { .. } | ExecuteMsg::DistributeRewards { .. }
+    ) {
         nonpayable(&info)?;
     }
     match msg {
@@ -106,6 +109,8 @@ pub fn execute(
             reason,
         } => slashing::slash(deps, env, info, operator, bps, claim_id, reason),
         ExecuteMsg::SetSlasher { slasher } => slashing::set_slasher(deps, info, slasher),
+        ExecuteMsg::DistributeRewards { operator } => rewards::distribute(deps, info, operator),
+        ExecuteMsg::ClaimRewards {} => rewards::claim(deps, info),
     }
 }
 
@@ -134,6 +139,9 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
             start_after,
             limit,
         } => to_json_binary(&query::slash_history(deps, operator, start_after, limit)?),
+        QueryMsg::PendingRewards { address } => {
+            to_json_binary(&query::pending_rewards(deps, address)?)
+        }
     }?;
     Ok(binary)
 }

@@ -7,6 +7,7 @@ use poi_types::staking::{Delegation, Operator, Withdrawal};
 use crate::ContractError;
 use crate::operators;
 use crate::pool;
+use crate::rewards;
 use crate::state::{CONFIG, DELEGATIONS, NEXT_WITHDRAWAL_ID, OPEN_WITHDRAWALS, WITHDRAWALS};
 
 /// What a delegation is worth now; shares of an epoch a full slash ended are worth nothing.
@@ -18,14 +19,17 @@ pub fn value(operator: &Operator, delegation: &Delegation) -> Uint128 {
     }
 }
 
+/// The staker's delegation and its operator, both settled: rewards earned so far are credited
+/// before anything about them changes.
 fn current(
-    storage: &dyn Storage,
+    storage: &mut dyn Storage,
     staker: &Addr,
 ) -> Result<Option<(Delegation, Operator)>, ContractError> {
-    let Some(delegation) = DELEGATIONS.may_load(storage, staker)? else {
+    let Some(mut delegation) = DELEGATIONS.may_load(storage, staker)? else {
         return Ok(None);
     };
-    let operator = operators::load(storage, &delegation.operator)?;
+    let operator = operators::load_settled(storage, &delegation.operator)?;
+    rewards::settle_delegation(storage, &operator, &mut delegation)?;
     Ok(Some((delegation, operator)))
 }
 
@@ -42,7 +46,7 @@ pub fn delegate(
         reason: "amount too large".into(),
     })?;
     let operator = deps.api.addr_validate(&operator)?;
-    let before = operators::load(deps.storage, &operator)?;
+    let before = operators::load_settled(deps.storage, &operator)?;
 
     let mut delegation = match current(deps.storage, &info.sender)? {
         Some((d, op)) if d.operator != operator && value(&op, &d) > Uint128::zero() => {
@@ -57,6 +61,7 @@ pub fn delegate(
             operator: operator.clone(),
             shares: Uint256::zero(),
             epoch: before.pool.epoch,
+            reward_index: before.reward_per_share,
         },
     };
     let mut after = before.clone();

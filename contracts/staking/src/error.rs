@@ -55,6 +55,12 @@ pub enum ContractError {
     #[error("operator {operator} was already slashed for claim {claim_id}")]
     AlreadySlashed { operator: String, claim_id: u64 },
 
+    #[error("no opted-in stake to share rewards with")]
+    NoServiceStake,
+
+    #[error("no rewards to claim")]
+    NothingToClaim,
+
     #[error(
         "operator {operator} has no stake at risk: opted out longer ago than the withdrawal delay"
     )]

@@ -11,6 +11,7 @@ pub mod error;
 pub mod operators;
 pub mod pool;
 pub mod query;
+pub mod rewards;
 pub mod slashing;
 pub mod state;
 pub mod withdrawals;

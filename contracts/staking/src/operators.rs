@@ -5,7 +5,10 @@ use poi_types::staking::{MAX_COMMISSION_BPS, Operator, OperatorMetadata, Pool};
 
 use crate::ContractError;
 use crate::pool;
-use crate::state::{CONFIG, DELEGATIONS, OPERATOR_STAKE, OPERATORS, SERVICE_STAKE};
+use crate::rewards;
+use crate::state::{
+    CONFIG, DELEGATIONS, OPERATOR_STAKE, OPERATORS, SERVICE_REWARD_INDEX, SERVICE_STAKE,
+};
 
 const MAX_MONIKER_LEN: usize = 64;
 const MAX_URI_LEN: usize = 256;
@@ -42,6 +45,17 @@ pub fn load(storage: &dyn Storage, address: &Addr) -> Result<Operator, ContractE
         .ok_or_else(|| ContractError::NotOperator {
             address: address.to_string(),
         })
+}
+
+/// Loads an operator credited with every service-wide reward so far: the form to change it in.
+///
+/// The settled state is saved at once. Settling credits the commission to the operator's
+/// rewards, so a settled operator that was not saved would be credited again on the next load.
+pub fn load_settled(storage: &mut dyn Storage, address: &Addr) -> Result<Operator, ContractError> {
+    let mut operator = load(storage, address)?;
+    rewards::settle_operator(storage, &mut operator)?;
+    OPERATORS.save(storage, address, &operator)?;
+    Ok(operator)
 }
 
 /// Saves an operator and moves the stake snapshots by what changed.
@@ -103,6 +117,11 @@ pub fn register(
         slash_factor: Decimal256::one(),
         factor_epoch: 0,
         slash_count: 0,
+        reward_per_share: Decimal256::zero(),
+        // Rewards sent to the service before it joined are not its to share.
+        service_index: SERVICE_REWARD_INDEX
+            .may_load(deps.storage)?
+            .unwrap_or_default(),
     };
     OPERATORS.save(deps.storage, &info.sender, &operator)?;
     OPERATOR_STAKE.save(
@@ -135,7 +154,7 @@ pub fn update(
 }
 
 pub fn opt_in(deps: DepsMut, env: Env, info: MessageInfo) -> Result<Response, ContractError> {
-    let before = load(deps.storage, &info.sender)?;
+    let before = load_settled(deps.storage, &info.sender)?;
     if before.opted_in {
         return Err(ContractError::AlreadyOpted { state: "in" });
     }
@@ -153,7 +172,7 @@ pub fn opt_in(deps: DepsMut, env: Env, info: MessageInfo) -> Result<Response, Co
 }
 
 pub fn opt_out(deps: DepsMut, env: Env, info: MessageInfo) -> Result<Response, ContractError> {
-    let before = load(deps.storage, &info.sender)?;
+    let before = load_settled(deps.storage, &info.sender)?;
     if !before.opted_in {
         return Err(ContractError::AlreadyOpted { state: "out" });
     }

@@ -4,12 +4,13 @@ use cosmwasm_std::{Deps, Env, Order, StdResult};
 use cw_storage_plus::Bound;
 use poi_types::staking::{
     Config, DEFAULT_PAGE_LIMIT, DelegationResponse, MAX_PAGE_LIMIT, Operator, OperatorsResponse,
-    SlashesResponse, StakeResponse, WithdrawalView, WithdrawalsResponse,
+    RewardsResponse, SlashesResponse, StakeResponse, WithdrawalView, WithdrawalsResponse,
 };
 
 use crate::ContractError;
 use crate::delegation;
 use crate::operators;
+use crate::rewards;
 use crate::state::{
     CONFIG, DELEGATIONS, OPERATOR_STAKE, OPERATORS, SERVICE_STAKE, SLASHES, WITHDRAWALS,
 };
@@ -132,4 +133,11 @@ pub fn slash_history(
         .map(|item| item.map(|(_, s)| s))
         .collect::<StdResult<_>>()?;
     Ok(SlashesResponse { slashes })
+}
+
+pub fn pending_rewards(deps: Deps, address: String) -> Result<RewardsResponse, ContractError> {
+    let address = deps.api.addr_validate(&address)?;
+    Ok(RewardsResponse {
+        rewards: rewards::pending(deps.storage, &address)?,
+    })
 }

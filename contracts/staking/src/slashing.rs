@@ -9,7 +9,7 @@ use poi_types::staking::{Config, SlashDestination, SlashRecord};
 use crate::ContractError;
 use crate::operators;
 use crate::pool;
-use crate::state::{CONFIG, SLASH_FACTORS, SLASHED_CLAIMS, SLASHES};
+use crate::state::{CONFIG, EPOCH_REWARD_PER_SHARE, SLASH_FACTORS, SLASHED_CLAIMS, SLASHES};
 
 const MAX_REASON_LEN: usize = 256;
 
@@ -52,7 +52,7 @@ pub fn slash(
         });
     }
     let operator = deps.api.addr_validate(&operator)?;
-    let before = operators::load(deps.storage, &operator)?;
+    let before = operators::load_settled(deps.storage, &operator)?;
     // Opting out does not end liability at once: the stake stays at risk for the withdrawal delay.
     let at_risk = before.opted_in
         || before
@@ -72,6 +72,14 @@ pub fn slash(
 
     let mut after = before.clone();
     let taken = pool::slash(&mut after.pool, bps);
+    if after.pool.epoch != before.pool.epoch {
+        // The pool's shares are void from here on; they earn rewards up to this point only.
+        EPOCH_REWARD_PER_SHARE.save(
+            deps.storage,
+            (&operator, before.pool.epoch),
+            &before.reward_per_share,
+        )?;
+    }
     let keep = Decimal256::one() - Decimal256::bps(u64::from(bps));
     after.slash_factor *= keep;
     SLASH_FACTORS.save(

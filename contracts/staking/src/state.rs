@@ -21,6 +21,15 @@ pub const SLASHES: Map<(&Addr, u64), SlashRecord> = Map::new("slashes");
 /// (operator, claim id) pairs already slashed: each at most once.
 pub const SLASHED_CLAIMS: Map<(&Addr, u64), Empty> = Map::new("slashed_claims");
 
+/// Rewards each address can claim: delegator rewards and operator commission, once settled.
+pub const REWARDS: Map<&Addr, Uint128> = Map::new("rewards");
+/// Service-wide rewards per unit of opted-in stake, ever growing.
+pub const SERVICE_REWARD_INDEX: Item<Decimal256> = Item::new("service_reward_index");
+/// An operator's `reward_per_share` when a full slash ended a pool epoch: shares of that epoch
+/// earn up to it and no further.
+pub const EPOCH_REWARD_PER_SHARE: Map<(&Addr, u64), Decimal256> =
+    Map::new("epoch_reward_per_share");
+
 /// Each operator's bonded stake, readable at past heights.
 pub const OPERATOR_STAKE: SnapshotMap<&Addr, Uint128> = SnapshotMap::new(
     "operator_stake",

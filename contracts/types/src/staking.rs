@@ -86,6 +86,10 @@ pub struct Operator {
     /// Moves on after a 100% slash, which leaves the factor at zero.
     pub factor_epoch: u64,
     pub slash_count: u64,
+    /// Delegator rewards per pool share, ever growing (tokens per share).
+    pub reward_per_share: Decimal256,
+    /// The service-wide reward index this operator has been credited up to.
+    pub service_index: Decimal256,
 }
 
 #[cw_serde]
@@ -95,6 +99,8 @@ pub struct Delegation {
     pub shares: Uint256,
     /// The pool epoch the shares belong to; shares of an older epoch were slashed away.
     pub epoch: u64,
+    /// The operator's `reward_per_share` this delegation has been credited up to.
+    pub reward_index: Decimal256,
 }
 
 #[cw_serde]
@@ -152,6 +158,11 @@ pub enum ExecuteMsg {
     },
     /// Admin only.
     SetSlasher { slasher: Option<String> },
+    /// Pay the attached bond-denom funds as rewards: to one operator's pool, or with `None` to
+    /// every opted-in operator in proportion to its stake. The operator's commission comes first.
+    DistributeRewards { operator: Option<String> },
+    /// Pay out the sender's rewards: as a delegator, and as an operator its commission.
+    ClaimRewards {},
 }
 
 #[cw_serde]
@@ -186,6 +197,14 @@ pub enum QueryMsg {
         start_after: Option<u64>,
         limit: Option<u32>,
     },
+    /// Rewards `address` could claim now.
+    #[returns(RewardsResponse)]
+    PendingRewards { address: String },
+}
+
+#[cw_serde]
+pub struct RewardsResponse {
+    pub rewards: Uint128,
 }
 
 #[cw_serde]

@@ -1,0 +1,182 @@
+//! Rewards, paid per pool share with accumulators so that no action loops over delegators or
+//! operators.
+//!
+//! Two levels: rewards sent to the whole service raise a service index (reward per unit of
+//! opted-in stake); an operator is credited its part lazily, whenever it is next touched, from its
+//! stake since it was last touched. Rewards credited to an operator first pay its commission, the
+//! rest raises its `reward_per_share`; a delegation is credited lazily from its shares. Every
+//! division rounds down, so what can be claimed never exceeds what was paid in.
+
+use cosmwasm_std::{
+    Addr, BankMsg, Decimal256, DepsMut, MessageInfo, Response, Storage, Uint128, Uint256, coins,
+};
+use cw_utils::must_pay;
+use poi_types::staking::{Delegation, Operator};
+
+use crate::ContractError;
+use crate::operators;
+use crate::state::{
+    CONFIG, DELEGATIONS, EPOCH_REWARD_PER_SHARE, OPERATORS, REWARDS, SERVICE_REWARD_INDEX,
+    SERVICE_STAKE,
+};
+
+fn add_reward(storage: &mut dyn Storage, who: &Addr, amount: Uint128) -> Result<(), ContractError> {
+    if !amount.is_zero() {
+        let held = REWARDS.may_load(storage, who)?.unwrap_or_default();
+        REWARDS.save(storage, who, &(held + amount))?;
+    }
+    Ok(())
+}
+
+fn floor(value: Decimal256) -> Uint128 {
+    Uint128::try_from(value.to_uint_floor()).unwrap_or(Uint128::MAX)
+}
+
+/// Credits `amount` to an operator's pool and returns the operator's commission, which the
+/// caller adds to the operator's rewards.
+fn credit(op: &mut Operator, amount: Uint128) -> Uint128 {
+    if op.pool.shares.is_zero() {
+        // Nobody to share with: the operator keeps it all.
+        return amount;
+    }
+    let commission = amount.multiply_ratio(op.commission_bps, 10_000u16);
+    op.reward_per_share += Decimal256::from_ratio(amount - commission, op.pool.shares);
+    commission
+}
+
+/// Credits an operator its part of the service-wide rewards up to `index`; returns its commission.
+fn accrue_service(op: &mut Operator, index: Decimal256) -> Uint128 {
+    let mut commission = Uint128::zero();
+    if op.opted_in && index > op.service_index {
+        let owed = floor(Decimal256::from_ratio(op.pool.tokens, 1u8) * (index - op.service_index));
+        commission = credit(op, owed);
+    }
+    op.service_index = index;
+    commission
+}
+
+/// Brings an operator up to date with service-wide rewards; call before its stake changes.
+pub fn settle_operator(storage: &mut dyn Storage, op: &mut Operator) -> Result<(), ContractError> {
+    let index = SERVICE_REWARD_INDEX.may_load(storage)?.unwrap_or_default();
+    let commission = accrue_service(op, index);
+    add_reward(storage, &op.address, commission)
+}
+
+/// What a delegation has earned since it was last settled, and the index it is then settled to.
+fn earned(
+    storage: &dyn Storage,
+    op: &Operator,
+    d: &Delegation,
+) -> Result<(Uint128, Decimal256), ContractError> {
+    // Shares of an epoch a full slash ended earn only until that slash.
+    let index = if d.epoch == op.pool.epoch {
+        op.reward_per_share
+    } else {
+        EPOCH_REWARD_PER_SHARE
+            .may_load(storage, (&op.address, d.epoch))?
+            .unwrap_or(d.reward_index)
+    };
+    if index <= d.reward_index {
+        return Ok((Uint128::zero(), d.reward_index.max(index)));
+    }
+    let amount = floor(Decimal256::from_ratio(d.shares, Uint256::one()) * (index - d.reward_index));
+    Ok((amount, index))
+}
+
+/// Credits a delegation's rewards to its staker; call before its shares change.
+pub fn settle_delegation(
+    storage: &mut dyn Storage,
+    op: &Operator,
+    d: &mut Delegation,
+) -> Result<(), ContractError> {
+    let (amount, index) = earned(storage, op, d)?;
+    add_reward(storage, &d.staker, amount)?;
+    d.reward_index = index;
+    Ok(())
+}
+
+/// Everything `address` could claim now, settled or not.
+pub fn pending(storage: &dyn Storage, address: &Addr) -> Result<Uint128, ContractError> {
+    let index = SERVICE_REWARD_INDEX.may_load(storage)?.unwrap_or_default();
+    let mut total = REWARDS.may_load(storage, address)?.unwrap_or_default();
+    if let Some(mut op) = OPERATORS.may_load(storage, address)? {
+        total += accrue_service(&mut op, index);
+    }
+    if let Some(d) = DELEGATIONS.may_load(storage, address)? {
+        let mut op = operators::load(storage, &d.operator)?;
+        accrue_service(&mut op, index);
+        total += earned(storage, &op, &d)?.0;
+    }
+    Ok(total)
+}
+
+pub fn distribute(
+    deps: DepsMut,
+    info: MessageInfo,
+    operator: Option<String>,
+) -> Result<Response, ContractError> {
+    let config = CONFIG.load(deps.storage)?;
+    let amount = Uint128::try_from(must_pay(&info, &config.bond_denom)?).map_err(|_| {
+        ContractError::InvalidField {
+            field: "funds",
+            reason: "amount too large".into(),
+        }
+    })?;
+    let target = match operator {
+        Some(address) => {
+            let address = deps.api.addr_validate(&address)?;
+            let mut op = operators::load_settled(deps.storage, &address)?;
+            let commission = credit(&mut op, amount);
+            add_reward(deps.storage, &address, commission)?;
+            OPERATORS.save(deps.storage, &address, &op)?;
+            address.to_string()
+        }
+        None => {
+            let stake = SERVICE_STAKE.may_load(deps.storage)?.unwrap_or_default();
+            if stake.is_zero() {
+                return Err(ContractError::NoServiceStake);
+            }
+            let index = SERVICE_REWARD_INDEX
+                .may_load(deps.storage)?
+                .unwrap_or_default();
+            SERVICE_REWARD_INDEX.save(
+                deps.storage,
+                &(index + Decimal256::from_ratio(amount, stake)),
+            )?;
+            "service".to_string()
+        }
+    };
+    Ok(Response::new()
+        .add_attribute("action", "distribute_rewards")
+        .add_attribute("to", target)
+        .add_attribute("amount", amount))
+}
+
+pub fn claim(deps: DepsMut, info: MessageInfo) -> Result<Response, ContractError> {
+    let config = CONFIG.load(deps.storage)?;
+    // Credit everything earned so far: as an operator (commission) and as a delegator.
+    if OPERATORS.has(deps.storage, &info.sender) {
+        operators::load_settled(deps.storage, &info.sender)?;
+    }
+    if let Some(mut d) = DELEGATIONS.may_load(deps.storage, &info.sender)? {
+        let op = operators::load_settled(deps.storage, &d.operator)?;
+        settle_delegation(deps.storage, &op, &mut d)?;
+        DELEGATIONS.save(deps.storage, &info.sender, &d)?;
+    }
+
+    let amount = REWARDS
+        .may_load(deps.storage, &info.sender)?
+        .unwrap_or_default();
+    if amount.is_zero() {
+        return Err(ContractError::NothingToClaim);
+    }
+    REWARDS.remove(deps.storage, &info.sender);
+    Ok(Response::new()
+        .add_attribute("action", "claim_rewards")
+        .add_attribute("recipient", info.sender.as_str())
+        .add_attribute("amount", amount)
+        .add_message(BankMsg::Send {
+            to_address: info.sender.to_string(),
+            amount: coins(amount.u128(), &config.bond_denom),
+        }))
+}

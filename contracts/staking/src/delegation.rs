@@ -65,7 +65,7 @@ pub fn delegate(
         },
     };
     let mut after = before.clone();
-    delegation.shares += pool::deposit(&mut after.pool, amount);
+    delegation.shares += pool::deposit(&mut after.pool, amount).ok_or(ContractError::PoolFull)?;
     delegation.epoch = after.pool.epoch;
     DELEGATIONS.save(deps.storage, &info.sender, &delegation)?;
     operators::save(deps.storage, env.block.height, &before, &after)?;

@@ -55,6 +55,9 @@ pub enum ContractError {
     #[error("operator {operator} was already slashed for claim {claim_id}")]
     AlreadySlashed { operator: String, claim_id: u64 },
 
+    #[error("the operator's pool cannot take this deposit: its share price is out of range")]
+    PoolFull,
+
     #[error("no opted-in stake to share rewards with")]
     NoServiceStake,
 

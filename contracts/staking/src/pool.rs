@@ -14,7 +14,8 @@ use poi_types::staking::Pool;
 pub const SHARES_PER_TOKEN: u128 = 1_000_000;
 const BPS: u128 = 10_000;
 
-fn mul_div(a: Uint256, b: Uint256, c: Uint256, round_up: bool) -> Uint256 {
+/// `a × b / c` with a 512-bit intermediate; `None` if the result does not fit in 256 bits.
+fn mul_div(a: Uint256, b: Uint256, c: Uint256, round_up: bool) -> Option<Uint256> {
     let product = Uint512::from(a) * Uint512::from(b);
     let c = Uint512::from(c);
     let quotient = if round_up {
@@ -22,14 +23,17 @@ fn mul_div(a: Uint256, b: Uint256, c: Uint256, round_up: bool) -> Uint256 {
     } else {
         product / c
     };
-    // a*b/c with b <= c (callers pass a share of a total) always fits.
-    Uint256::try_from(quotient).expect("ratio of a share to its total fits")
+    Uint256::try_from(quotient).ok()
 }
 
-/// Adds `amount` tokens and returns the shares they buy.
-pub fn deposit(pool: &mut Pool, amount: Uint128) -> Uint256 {
+/// Adds `amount` tokens and returns the shares they buy; `None` (and the pool unchanged) if the
+/// pool cannot take that much, which only slashes of nearly everything, many times over, or
+/// amounts beyond any token supply could cause.
+pub fn deposit(pool: &mut Pool, amount: Uint128) -> Option<Uint256> {
     let minted = if pool.shares.is_zero() {
-        Uint256::from(amount) * Uint256::from(SHARES_PER_TOKEN)
+        Uint256::from(amount)
+            .checked_mul(Uint256::from(SHARES_PER_TOKEN))
+            .ok()?
     } else {
         // shares > 0 implies tokens > 0: a slash that empties the pool also clears its shares.
         mul_div(
@@ -37,11 +41,11 @@ pub fn deposit(pool: &mut Pool, amount: Uint128) -> Uint256 {
             pool.shares,
             Uint256::from(pool.tokens),
             false,
-        )
+        )?
     };
-    pool.tokens += amount;
-    pool.shares += minted;
-    minted
+    pool.tokens = pool.tokens.checked_add(amount).ok()?;
+    pool.shares = pool.shares.checked_add(minted).ok()?;
+    Some(minted)
 }
 
 /// What `shares` of the current epoch are worth.
@@ -49,7 +53,9 @@ pub fn value(pool: &Pool, shares: Uint256) -> Uint128 {
     if pool.shares.is_zero() {
         return Uint128::zero();
     }
-    let v = mul_div(shares, Uint256::from(pool.tokens), pool.shares, false);
+    // shares <= pool.shares, so the value is at most the pool's tokens.
+    let v = mul_div(shares, Uint256::from(pool.tokens), pool.shares, false)
+        .expect("a part of the pool fits");
     Uint128::try_from(v).expect("a part of the pool fits in the pool's type")
 }
 
@@ -58,12 +64,14 @@ pub fn withdraw(pool: &mut Pool, amount: Uint128, held: Uint256) -> Uint256 {
     let burned = if amount == pool.tokens {
         held
     } else {
+        // amount <= the holder's value, so at most `held` shares, which fits.
         mul_div(
             Uint256::from(amount),
             pool.shares,
             Uint256::from(pool.tokens),
             true,
         )
+        .expect("at most the shares held")
         .min(held)
     };
     pool.tokens -= amount;
@@ -77,8 +85,9 @@ pub fn withdraw(pool: &mut Pool, amount: Uint128, held: Uint256) -> Uint256 {
 /// Cuts `bps` of the pool's tokens, rounded up; returns what was taken.
 pub fn slash(pool: &mut Pool, bps: u16) -> Uint128 {
     let bps = Uint256::from(u128::from(bps.min(10_000)));
-    let taken = mul_div(Uint256::from(pool.tokens), bps, Uint256::from(BPS), true);
-    let taken = Uint128::try_from(taken).expect("at most the pool's tokens");
+    let taken = mul_div(Uint256::from(pool.tokens), bps, Uint256::from(BPS), true)
+        .and_then(|t| Uint128::try_from(t).ok())
+        .expect("bps <= 10000, so at most the pool's tokens");
     pool.tokens -= taken;
     if pool.tokens.is_zero() && !taken.is_zero() {
         // Nothing is left: old shares are void and the next deposit starts a fresh epoch.
@@ -95,8 +104,8 @@ mod tests {
     #[test]
     fn values_follow_a_slash_without_touching_delegators() {
         let mut pool = Pool::default();
-        let a = deposit(&mut pool, Uint128::new(700));
-        let b = deposit(&mut pool, Uint128::new(300));
+        let a = deposit(&mut pool, Uint128::new(700)).unwrap();
+        let b = deposit(&mut pool, Uint128::new(300)).unwrap();
         assert_eq!(slash(&mut pool, 1000), Uint128::new(100));
         assert_eq!(value(&pool, a), Uint128::new(630));
         assert_eq!(value(&pool, b), Uint128::new(270));
@@ -105,8 +114,8 @@ mod tests {
     #[test]
     fn slashes_round_up_and_values_round_down() {
         let mut pool = Pool::default();
-        let a = deposit(&mut pool, Uint128::new(3));
-        let b = deposit(&mut pool, Uint128::new(4));
+        let a = deposit(&mut pool, Uint128::new(3)).unwrap();
+        let b = deposit(&mut pool, Uint128::new(4)).unwrap();
         assert_eq!(slash(&mut pool, 1), Uint128::new(1));
         assert!(value(&pool, a) + value(&pool, b) <= pool.tokens);
     }
@@ -114,13 +123,13 @@ mod tests {
     #[test]
     fn a_full_slash_voids_old_shares_and_the_next_deposit_starts_clean() {
         let mut pool = Pool::default();
-        let old = deposit(&mut pool, Uint128::new(1_000));
+        let old = deposit(&mut pool, Uint128::new(1_000)).unwrap();
         assert_eq!(slash(&mut pool, 10_000), Uint128::new(1_000));
         assert_eq!(
             (pool.tokens, pool.shares, pool.epoch),
             (Uint128::zero(), Uint256::zero(), 1)
         );
-        let fresh = deposit(&mut pool, Uint128::new(5));
+        let fresh = deposit(&mut pool, Uint128::new(5)).unwrap();
         assert_eq!(value(&pool, fresh), Uint128::new(5));
         assert_eq!(fresh, old / Uint256::from(200u32));
     }
@@ -128,11 +137,20 @@ mod tests {
     #[test]
     fn withdrawing_burns_shares_rounded_up() {
         let mut pool = Pool::default();
-        let a = deposit(&mut pool, Uint128::new(10));
-        let _b = deposit(&mut pool, Uint128::new(10));
+        let a = deposit(&mut pool, Uint128::new(10)).unwrap();
+        let _b = deposit(&mut pool, Uint128::new(10)).unwrap();
         slash(&mut pool, 3333);
         let before = value(&pool, a);
         let burned = withdraw(&mut pool, Uint128::new(5), a);
         assert!(value(&pool, a - burned) <= before - Uint128::new(5));
+    }
+
+    #[test]
+    fn a_deposit_the_pool_cannot_take_is_refused_and_changes_nothing() {
+        let mut pool = Pool::default();
+        deposit(&mut pool, Uint128::MAX).unwrap();
+        let before = pool.clone();
+        assert_eq!(deposit(&mut pool, Uint128::one()), None);
+        assert_eq!(pool, before);
     }
 }

@@ -29,7 +29,8 @@ fn add_reward(storage: &mut dyn Storage, who: &Addr, amount: Uint128) -> Result<
 }
 
 fn floor(value: Decimal256) -> Uint128 {
-    Uint128::try_from(value.to_uint_floor()).unwrap_or(Uint128::MAX)
+    // Every credited amount is a part of an amount paid in, which fits in Uint128.
+    Uint128::try_from(value.to_uint_floor()).expect("a part of an amount paid in")
 }
 
 /// Credits `amount` to an operator's pool and returns the operator's commission, which the

@@ -53,6 +53,7 @@ cli:
 
 e2e: cli
 	@tests/e2e/registry.sh
+	@tests/e2e/staking.sh
 
 bench: wasm cli
 	@scripts/bench.sh

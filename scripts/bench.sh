@@ -31,6 +31,18 @@ read -r m_used m_wanted < <("$poi" registry register --json --kind model --file 
     --input x:f32:?x1x28x28 --output y:f32:?x10 | gas)
 read -r t_used t_wanted < <("$poi" registry transfer --json 2 --to wasm1gwrtyecc4lly2ul4vve98xtkuv3azfge6lu4y9 | gas)
 
+for who in bob validator; do
+    awk -v who="$who" '$1 == who { for (i = 3; i <= NF; i++) printf "%s ", $i }' localnet/accounts.txt >"$work/$who"
+done
+bob="$(awk '$1 == "bob" { print $2 }' localnet/accounts.txt)"
+as() { local who="$1"; shift; POI_MNEMONIC_FILE="$work/$who" "$poi" --json "$@"; }
+read -r so_used so_wanted < <(as bob staking register-operator --moniker bench | gas)
+read -r sd_used sd_wanted < <(as bob staking delegate 1000 --operator "$bob" | gas)
+as bob staking opt-in >/dev/null
+read -r sd2_used sd2_wanted < <(as alice staking delegate 500 --operator "$bob" | gas)
+read -r ss_used ss_wanted < <(as validator staking slash --operator "$bob" --bps 100 --claim-id 1 | gas)
+read -r su_used su_wanted < <(as alice staking undelegate 100 | gas)
+
 cat >"$out" <<EOT
 # Benchmarks
 
@@ -69,5 +81,15 @@ Simulated and included by \`poi\` on a fresh \`make localnet\` chain (gas wanted
 | register_asset (dataset) | $ds_used | $ds_wanted |
 | register_asset (model, 1 parent, price) | $m_used | $m_wanted |
 | transfer_nft | $t_used | $t_wanted |
+
+## Staking: gas of real transactions on the local wasmd chain
+
+| transaction | gas used | gas wanted |
+|---|---:|---:|
+| register_operator | $so_used | $so_wanted |
+| delegate (self-bond, first) | $sd_used | $sd_wanted |
+| delegate | $sd2_used | $sd2_wanted |
+| slash | $ss_used | $ss_wanted |
+| undelegate | $su_used | $su_wanted |
 EOT
 echo "wrote $out"

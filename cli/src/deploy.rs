@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::chain::Chain;
 use crate::keys::Signer;
+use crate::network::Network;
 
 /// One deployed contract.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -80,19 +81,36 @@ struct ContractSpec {
     label: &'static str,
 }
 
-const CONTRACTS: &[ContractSpec] = &[ContractSpec {
-    name: "registry",
-    artifact: "poi_registry.wasm",
-    label: "poi-registry",
-}];
+const CONTRACTS: &[ContractSpec] = &[
+    ContractSpec {
+        name: "registry",
+        artifact: "poi_registry.wasm",
+        label: "poi-registry",
+    },
+    ContractSpec {
+        name: "staking",
+        artifact: "poi_staking.wasm",
+        label: "poi-staking",
+    },
+];
 
-fn instantiate_msg(name: &str, deployer: &str) -> Result<Vec<u8>> {
+/// The instantiate message of a contract on this network; `None` if it is not deployed here.
+fn instantiate_msg(name: &str, deployer: &str, network: &Network) -> Result<Option<Vec<u8>>> {
     match name {
-        "registry" => Ok(serde_json::to_vec(&registry_msg::InstantiateMsg {
+        "registry" => Ok(Some(serde_json::to_vec(&registry_msg::InstantiateMsg {
             admin: Some(deployer.to_string()),
             name: "poi AI assets".into(),
             symbol: "POI".into(),
-        })?),
+        })?)),
+        "staking" => network
+            .staking
+            .as_ref()
+            .map(|config| {
+                let mut config = config.clone();
+                config.admin = config.admin.or_else(|| Some(deployer.to_string()));
+                serde_json::to_vec(&config).map_err(Into::into)
+            })
+            .transpose(),
         other => bail!("no instantiate message for {other}"),
     }
 }
@@ -143,6 +161,10 @@ pub fn deploy(chain: &Chain, signer: &Signer, opts: &DeployOptions) -> Result<Ve
 
     let mut outcomes = Vec::new();
     for spec in CONTRACTS {
+        let Some(init_msg) = instantiate_msg(spec.name, signer.address.as_ref(), &chain.network)?
+        else {
+            continue;
+        };
         let path = opts.artifacts.join(spec.artifact);
         let wasm =
             std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
@@ -213,7 +235,7 @@ pub fn deploy(chain: &Chain, signer: &Signer, opts: &DeployOptions) -> Result<Ve
                     admin: Some(signer.address.clone()),
                     code_id,
                     label: Some(spec.label.into()),
-                    msg: instantiate_msg(spec.name, signer.address.as_ref())?,
+                    msg: init_msg,
                     funds: vec![],
                 };
                 let result = chain.execute_tx(

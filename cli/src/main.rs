@@ -6,6 +6,7 @@ mod keys;
 mod network;
 mod registry;
 mod rpc;
+mod staking;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -62,6 +63,9 @@ enum Command {
     /// The asset registry.
     #[command(subcommand)]
     Registry(RegistryCommand),
+    /// The restaking contract.
+    #[command(subcommand)]
+    Staking(staking::StakingCommand),
     /// Show the address of the configured key.
     Address,
     /// List the networks of the networks file.
@@ -131,6 +135,17 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Networks => unreachable!("handled above"),
+        Command::Staking(cmd) => {
+            let chain = Chain::connect(network)?;
+            let contract = Deployments::address_of(&deployments, "staking")?;
+            let session = staking::StakingSession {
+                chain: &chain,
+                contract,
+                signer: &load_signer,
+                json: cli.json,
+            };
+            staking::run(cmd, &session)
+        }
         Command::Registry(cmd) => {
             let chain = Chain::connect(network)?;
             let registry = Deployments::address_of(&deployments, "registry")?;

@@ -25,6 +25,8 @@ pub struct Network {
     /// Human notes (faucet, explorer).
     #[serde(default)]
     pub notes: String,
+    /// How to instantiate the staking contract here; without it, staking is not deployed.
+    pub staking: Option<poi_types::staking::InstantiateMsg>,
 }
 
 fn default_gas_adjustment() -> f64 {

@@ -542,6 +542,31 @@ fn every_bad_staking_message_is_refused_and_changes_nothing() {
             vec![],
             E::NotAdmin,
         ),
+        (
+            "rewards without funds",
+            alice.clone(),
+            ExecuteMsg::DistributeRewards { operator: None },
+            vec![],
+            E::Payment(cw_utils::PaymentError::NoFunds {}),
+        ),
+        (
+            "rewards to a non-operator",
+            alice.clone(),
+            ExecuteMsg::DistributeRewards {
+                operator: Some(bob.to_string()),
+            },
+            coins(5, "stake"),
+            E::NotOperator {
+                address: bob.to_string(),
+            },
+        ),
+        (
+            "claim with nothing earned",
+            bob.clone(),
+            ExecuteMsg::ClaimRewards {},
+            vec![],
+            E::NothingToClaim,
+        ),
     ];
     for (name, sender, msg, funds, expected) in cases {
         let before = snapshot(&s);

@@ -9,7 +9,9 @@ use cosmwasm_std::{Addr, Uint128};
 use cw_multi_test::Executor;
 use poi_tests::staking::{WITHDRAWAL_DELAY, default_config, operator, operator2};
 use poi_tests::suite::{INITIAL_BALANCE, Suite, SuiteBuilder};
-use poi_types::staking::{ExecuteMsg, OperatorsResponse, QueryMsg, RewardsResponse};
+use poi_types::staking::{
+    DelegationResponse, ExecuteMsg, OperatorsResponse, QueryMsg, RewardsResponse,
+};
 use proptest::prelude::*;
 
 #[derive(Debug, Clone)]
@@ -64,6 +66,8 @@ struct View {
     /// (staker, withdrawal id) -> (operator, amount, payable, released)
     withdrawals: BTreeMap<(Addr, u64), (Addr, u128, u128, bool)>,
     values: BTreeMap<Addr, u128>,
+    /// The operator each account delegates to, if any.
+    delegated_to: BTreeMap<Addr, Option<Addr>>,
     balances: BTreeMap<Addr, u128>,
     /// Rewards each address could claim now.
     rewards: BTreeMap<Addr, u128>,
@@ -108,6 +112,17 @@ fn view(s: &Suite, stakers: &[Addr]) -> View {
             .iter()
             .map(|a| (a.clone(), s.staked_value(a)))
             .collect(),
+        delegated_to: stakers
+            .iter()
+            .map(|a| {
+                let msg = QueryMsg::Delegation {
+                    staker: a.to_string(),
+                };
+                let d: DelegationResponse =
+                    s.app.wrap().query_wasm_smart(s.staking(), &msg).unwrap();
+                (a.clone(), d.delegation.map(|d| d.operator))
+            })
+            .collect(),
         balances: stakers.iter().map(|a| (a.clone(), s.balance(a))).collect(),
         rewards: stakers.iter().map(|a| (a.clone(), pending(s, a))).collect(),
         contract_balance: s.balance(&s.staking()),
@@ -120,6 +135,28 @@ fn pending(s: &Suite, who: &Addr) -> u128 {
     };
     let resp: RewardsResponse = s.app.wrap().query_wasm_smart(s.staking(), &msg).unwrap();
     resp.rewards.u128()
+}
+
+/// Invariant 2: what an account holds (bonded, queued, claimable and paid out) never exceeds what
+/// it put in, minus what slashes took from it, plus the rewards credited to it. `adjust` is minus
+/// the slashes plus the rewards, plus one unit of rounding per position slashed.
+fn check_entitlements(v: &View, adjust: &BTreeMap<Addr, i128>) -> Result<(), TestCaseError> {
+    for (account, balance) in &v.balances {
+        let queued: u128 = v
+            .withdrawals
+            .iter()
+            .filter(|((s, _), _)| s == account)
+            .map(|(_, w)| w.2)
+            .sum();
+        let held = (balance + v.values[account] + queued + v.rewards[account]) as i128;
+        prop_assert!(
+            held <= INITIAL_BALANCE as i128 + adjust[account],
+            "{} holds {}, more than it put in, less slashes, plus rewards",
+            account,
+            held
+        );
+    }
+    Ok(())
 }
 
 fn check_always(v: &View, rewarded: u128) -> Result<(), TestCaseError> {
@@ -165,6 +202,7 @@ proptest! {
         everyone.extend(operators.iter().cloned());
         let mut claim = 0u64;
         let mut rewarded = 0u128;
+        let mut adjust: BTreeMap<Addr, i128> = everyone.iter().map(|a| (a.clone(), 0)).collect();
         let admin = s.accounts.admin.clone();
         // 5. Stake recorded for past heights: (operator, height) -> stake.
         let mut history: BTreeMap<(Addr, u64), u128> = BTreeMap::new();
@@ -189,6 +227,22 @@ proptest! {
                     let result = s.slash(&target, bps, claim);
                     let after = view(&s, &everyone);
                     if result.is_ok() {
+                        // What each account had at risk with this operator loses its bps.
+                        for account in &everyone {
+                            let mut at_risk = Vec::new();
+                            if before.delegated_to[account].as_ref() == Some(&target) {
+                                at_risk.push(before.values[account]);
+                            }
+                            for ((who, _), w) in &before.withdrawals {
+                                if who == account && w.0 == target && !w.3 {
+                                    at_risk.push(w.2);
+                                }
+                            }
+                            for stake in at_risk {
+                                let cut = (stake * u128::from(bps) / 10_000) as i128;
+                                *adjust.get_mut(account).unwrap() -= cut - 1;
+                            }
+                        }
                         // 3. A slash takes at most its bps of the target's bonded stake...
                         let (was, is) = (before.pool_tokens[&target], after.pool_tokens[&target]);
                         prop_assert!(was - is <= (was * u128::from(bps)).div_ceil(10_000));
@@ -214,6 +268,12 @@ proptest! {
                     let (staking, funds) = (s.staking(), coins(amount, "stake"));
                     if s.app.execute_contract(admin.clone(), staking, &msg, &funds).is_ok() {
                         rewarded += amount;
+                        let after = view(&s, &everyone);
+                        for account in &everyone {
+                            let gained = after.rewards[account] as i128 - before.rewards[account] as i128;
+                            prop_assert!(gained >= 0);
+                            *adjust.get_mut(account).unwrap() += gained;
+                        }
                     }
                 }
                 Step::Claim { account } => {
@@ -227,7 +287,9 @@ proptest! {
                     }
                 }
             }
-            check_always(&view(&s, &everyone), rewarded)?;
+            let now = view(&s, &everyone);
+            check_always(&now, rewarded)?;
+            check_entitlements(&now, &adjust)?;
             // 5. What was recorded for a past height never changes.
             for ((op, height), stake) in &history {
                 prop_assert_eq!(s.operator_stake_at(op, *height), *stake);

@@ -4,6 +4,7 @@
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow, bail};
+use cosmrs::cosmwasm::MsgExecuteContract;
 use cosmrs::proto::cosmos::auth::v1beta1::{
     BaseAccount, QueryAccountRequest, QueryAccountResponse,
 };
@@ -13,7 +14,7 @@ use cosmrs::proto::cosmwasm::wasm::v1::{
     QuerySmartContractStateRequest, QuerySmartContractStateResponse,
 };
 use cosmrs::proto::prost::Message;
-use cosmrs::tx::{Body, Fee, SignDoc, SignerInfo};
+use cosmrs::tx::{Body, Fee, Msg, SignDoc, SignerInfo};
 use cosmrs::{AccountId, Any, Coin, Denom};
 use cosmwasm_std::Uint128;
 use serde::Serialize;
@@ -178,6 +179,29 @@ impl Chain {
             .sign(&signer.key)
             .map_err(|e| anyhow!("cannot sign: {e}"))?;
         raw.to_bytes().map_err(|e| anyhow!("cannot encode tx: {e}"))
+    }
+
+    /// Executes `msg` on `contract` with `funds` attached, as one transaction.
+    pub fn execute_contract(
+        &self,
+        signer: &Signer,
+        contract: &str,
+        msg: &impl Serialize,
+        funds: Vec<Coin>,
+        memo: &str,
+    ) -> Result<TxResult> {
+        let exec = MsgExecuteContract {
+            sender: signer.address.clone(),
+            contract: contract
+                .parse()
+                .map_err(|e| anyhow!("contract address {contract}: {e}"))?,
+            msg: serde_json::to_vec(msg)?,
+            funds,
+        };
+        let any = exec
+            .to_any()
+            .map_err(|e| anyhow!("cannot encode the message: {e}"))?;
+        self.execute_tx(signer, vec![any], memo)
     }
 
     /// Simulates, signs with the simulated gas, broadcasts and waits for the block.

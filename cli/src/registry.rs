@@ -5,8 +5,6 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow, bail};
 use clap::{Args, Subcommand};
-use cosmrs::cosmwasm::MsgExecuteContract;
-use cosmrs::tx::Msg;
 use cosmwasm_std::{Coin, Decimal, Uint128, Uint256};
 use poi_types::ContentHash;
 use poi_types::cw721::OwnerOfResponse;
@@ -274,19 +272,7 @@ impl Session<'_> {
     fn execute(&self, msg: &ExecuteMsg) -> Result<crate::rpc::TxResult> {
         let (chain, registry) = self.chain()?;
         let signer = (self.signer)()?;
-        let exec = MsgExecuteContract {
-            sender: signer.address.clone(),
-            contract: registry
-                .parse()
-                .map_err(|e| anyhow!("registry address: {e}"))?,
-            msg: serde_json::to_vec(msg)?,
-            funds: vec![],
-        };
-        chain.execute_tx(
-            &signer,
-            vec![exec.to_any().map_err(|e| anyhow!("{e}"))?],
-            "poi registry",
-        )
+        chain.execute_contract(&signer, registry, msg, vec![], "poi registry")
     }
 
     fn print<T: serde::Serialize>(

@@ -2,8 +2,6 @@
 
 use anyhow::{Result, anyhow};
 use clap::Subcommand;
-use cosmrs::cosmwasm::MsgExecuteContract;
-use cosmrs::tx::Msg;
 use cosmrs::{Coin, Denom};
 use cosmwasm_std::Uint128;
 use poi_types::staking::{
@@ -71,17 +69,9 @@ impl StakingSession<'_> {
             let denom: Denom = bond_denom.parse().map_err(|e| anyhow!("denom: {e}"))?;
             vec![Coin { denom, amount }]
         };
-        let exec = MsgExecuteContract {
-            sender: signer.address.clone(),
-            contract: self
-                .contract
-                .parse()
-                .map_err(|e| anyhow!("staking address: {e}"))?,
-            msg: serde_json::to_vec(msg)?,
-            funds,
-        };
-        let any = exec.to_any().map_err(|e| anyhow!("{e}"))?;
-        let result = self.chain.execute_tx(&signer, vec![any], "poi staking")?;
+        let result =
+            self.chain
+                .execute_contract(&signer, &self.contract, msg, funds, "poi staking")?;
         let out = serde_json::json!({
             "height": result.height,
             "gas_wanted": result.gas_wanted,

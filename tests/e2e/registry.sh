@@ -4,24 +4,7 @@
 # rejected registration changes nothing, and stop the chain, whatever happens.
 set -euo pipefail
 
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-cache="${POI_CACHE:-$HOME/.cache/poi}"
-poi="${CARGO_TARGET_DIR:-$cache/target}/release/poi"
-work="$(mktemp -d)"
-cd "$root"
-
-cleanup() {
-    localnet/localnet.sh stop || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-mnemonic_of() { awk -v who="$1" '$1 == who { for (i = 3; i <= NF; i++) printf "%s ", $i }' localnet/accounts.txt; }
-address_of() { awk -v who="$1" '$1 == who { print $2 }' localnet/accounts.txt; }
-json() { python3 -c "import json,sys; v=json.load(sys.stdin); print(eval(sys.argv[1], {'v': v}))" "$1"; }
-fail() { echo "e2e: FAIL: $*" >&2; exit 1; }
-pass() { echo "e2e: ok: $*"; passed=$((passed + 1)); }
-passed=0
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 mnemonic_of alice >"$work/alice.mnemonic"
 mnemonic_of bob >"$work/bob.mnemonic"

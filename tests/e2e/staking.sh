@@ -4,28 +4,10 @@
 # the unit, fees included. The chain is stopped whatever happens.
 set -euo pipefail
 
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-cache="${POI_CACHE:-$HOME/.cache/poi}"
-poi="${CARGO_TARGET_DIR:-$cache/target}/release/poi"
-wasmd="${WASMD:-$cache/bin/wasmd}"
-work="$(mktemp -d)"
-cd "$root"
-
-cleanup() {
-    localnet/localnet.sh stop || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-mnemonic_of() { awk -v who="$1" '$1 == who { for (i = 3; i <= NF; i++) printf "%s ", $i }' localnet/accounts.txt; }
-address_of() { awk -v who="$1" '$1 == who { print $2 }' localnet/accounts.txt; }
-json() { python3 -c "import json,sys; v=json.load(sys.stdin); print(eval(sys.argv[1], {'v': v}))" "$1"; }
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 balance() { "$wasmd" q bank balance "$1" stake --node tcp://127.0.0.1:26657 -o json | json 'int(v["balance"]["amount"])'; }
 # Fee of a transaction printed by `poi --json`: gas wanted × 0.025, rounded up.
 fee() { json 'int(v["gas_wanted"]) * 25 // 1000 + (1 if int(v["gas_wanted"]) * 25 % 1000 else 0)'; }
-fail() { echo "e2e: FAIL: $*" >&2; exit 1; }
-pass() { echo "e2e: ok: $*"; passed=$((passed + 1)); }
-passed=0
 
 for who in validator alice bob carol; do mnemonic_of "$who" >"$work/$who"; done
 as() { local who="$1"; shift; POI_MNEMONIC_FILE="$work/$who" "$poi" --json "$@"; }

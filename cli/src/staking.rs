@@ -45,6 +45,9 @@ pub enum StakingCommand {
         claim_id: u64,
         #[arg(long, default_value = "")]
         reason: String,
+        /// The height whose stake is cut (the claim's snapshot); default: the current height.
+        #[arg(long)]
+        snapshot_height: Option<u64>,
     },
     /// Claim your rewards.
     ClaimRewards,
@@ -125,12 +128,14 @@ pub fn run(cmd: StakingCommand, s: &StakingSession) -> Result<()> {
             bps,
             claim_id,
             reason,
+            snapshot_height,
         } => s.execute(
             &ExecuteMsg::Slash {
                 operator,
                 bps,
                 claim_id,
                 reason,
+                snapshot_height,
             },
             0,
         ),

@@ -4,7 +4,7 @@ use cosmwasm_std::{Addr, StdResult, Uint128, coins};
 use cw_multi_test::{AppResponse, Executor, IntoBech32};
 use poi_types::staking::{
     DelegationResponse, ExecuteMsg, InstantiateMsg, OperatorMetadata, QueryMsg, SlashDestination,
-    StakeResponse, WithdrawalsResponse,
+    SlashesResponse, StakeResponse, WithdrawalsResponse,
 };
 
 use crate::suite::{DENOM, Suite};
@@ -89,12 +89,25 @@ impl Suite {
         self.stake(operator, &ExecuteMsg::OptIn {}).unwrap();
     }
 
+    /// Slashes `bps` of the operator's stake now.
     pub fn slash(&mut self, operator: &Addr, bps: u16, claim_id: u64) -> StdResult<AppResponse> {
+        self.slash_at(operator, bps, claim_id, None)
+    }
+
+    /// Slashes `bps` of the operator's stake at `snapshot_height`.
+    pub fn slash_at(
+        &mut self,
+        operator: &Addr,
+        bps: u16,
+        claim_id: u64,
+        snapshot_height: Option<u64>,
+    ) -> StdResult<AppResponse> {
         let msg = ExecuteMsg::Slash {
             operator: operator.to_string(),
             bps,
             claim_id,
             reason: "wrong vote".into(),
+            snapshot_height,
         };
         self.stake(&slasher(), &msg)
     }
@@ -120,6 +133,20 @@ impl Suite {
                 self.staking(),
                 &QueryMsg::Withdrawals {
                     staker: staker.to_string(),
+                    start_after: None,
+                    limit: None,
+                },
+            )
+            .unwrap()
+    }
+
+    pub fn slash_history(&self, operator: &Addr) -> SlashesResponse {
+        self.app
+            .wrap()
+            .query_wasm_smart(
+                self.staking(),
+                &QueryMsg::SlashHistory {
+                    operator: operator.to_string(),
                     start_after: None,
                     limit: None,
                 },

@@ -106,6 +106,75 @@ fn withdrawing_stake_is_slashed_until_its_release_time_and_not_after() {
 }
 
 #[test]
+fn a_slash_cuts_the_stake_at_the_claims_snapshot_and_late_stake_pays_only_its_share() {
+    let mut s = suite();
+    let (alice, op) = (s.accounts.alice.clone(), operator());
+    s.start_operator(&op, 1_000);
+    s.advance(6);
+    let claim_height = s.app.block_info().height;
+    // Alice joins after the claim was made: her stake was never at risk for it.
+    s.delegate(&alice, &op, 3_000).unwrap();
+    s.advance(6);
+
+    s.slash_at(&op, 1_000, 1, Some(claim_height)).unwrap();
+    // 10% of the 1 000 at the snapshot is 100, spread over the 4 000 bonded now (2.5% each).
+    assert_eq!(s.balance(&community_pool()), 100);
+    assert_eq!((s.staked_value(&op), s.staked_value(&alice)), (975, 2_925));
+    let record = &s.slash_history(&op).slashes[0];
+    assert_eq!(
+        (record.snapshot_height, record.stake_at_snapshot),
+        (claim_height, Uint128::new(1_000))
+    );
+}
+
+#[test]
+fn stake_that_left_after_the_snapshot_is_cut_in_its_withdrawal() {
+    let mut s = suite();
+    let (alice, op) = (s.accounts.alice.clone(), operator());
+    s.start_operator(&op, 1_000);
+    s.delegate(&alice, &op, 1_000).unwrap();
+    s.advance(6);
+    let claim_height = s.app.block_info().height;
+    s.stake(
+        &alice,
+        &ExecuteMsg::Undelegate {
+            amount: Uint128::new(1_000),
+        },
+    )
+    .unwrap();
+    s.advance(6);
+
+    s.slash_at(&op, 1_000, 1, Some(claim_height)).unwrap();
+    // 10% of the 2 000 at the snapshot: 100 from the bond now, 100 from Alice's withdrawal.
+    assert_eq!(s.staked_value(&op), 900);
+    assert_eq!(
+        s.withdrawals(&alice).withdrawals[0].payable,
+        Uint128::new(900)
+    );
+    s.advance(WITHDRAWAL_DELAY);
+    s.stake(&alice, &ExecuteMsg::CompleteWithdrawals { limit: None })
+        .unwrap();
+    assert_eq!(s.balance(&alice), INITIAL_BALANCE - 100);
+    assert_eq!(s.balance(&community_pool()), 200);
+}
+
+#[test]
+fn a_slash_for_a_height_not_yet_reached_is_refused() {
+    let mut s = suite();
+    let op = operator();
+    s.start_operator(&op, 1_000);
+    let height = s.app.block_info().height;
+    assert_rejected(
+        s.slash_at(&op, 1_000, 1, Some(height + 1)),
+        &ContractError::SnapshotInFuture {
+            snapshot_height: height + 1,
+            height,
+        },
+    );
+    assert_eq!(s.staked_value(&op), 1_000);
+}
+
+#[test]
 fn a_full_slash_leaves_a_pool_that_new_stake_can_join_safely() {
     let mut s = suite();
     let (alice, bob, op) = (s.accounts.alice.clone(), s.accounts.bob.clone(), operator());
@@ -136,6 +205,7 @@ fn only_the_slasher_slashes_within_bounds_once_per_claim_while_stake_is_at_risk(
         bps: 100,
         claim_id: 1,
         reason: "late".into(),
+        snapshot_height: None,
     };
     assert_rejected(s.stake(&alice, &slash), &ContractError::NotSlasher);
     assert_rejected(
@@ -485,6 +555,7 @@ fn every_bad_staking_message_is_refused_and_changes_nothing() {
                 bps: 1,
                 claim_id: 9,
                 reason: String::new(),
+                snapshot_height: None,
             },
             vec![],
             E::NotSlasher,
@@ -497,6 +568,7 @@ fn every_bad_staking_message_is_refused_and_changes_nothing() {
                 bps: 1,
                 claim_id: 1,
                 reason: String::new(),
+                snapshot_height: None,
             },
             vec![],
             E::AlreadySlashed {
@@ -512,6 +584,7 @@ fn every_bad_staking_message_is_refused_and_changes_nothing() {
                 bps: 1,
                 claim_id: 2,
                 reason: String::new(),
+                snapshot_height: None,
             },
             vec![],
             E::NotOperator {
@@ -526,6 +599,7 @@ fn every_bad_staking_message_is_refused_and_changes_nothing() {
                 bps: 1,
                 claim_id: 3,
                 reason: "x".repeat(257),
+                snapshot_height: None,
             },
             vec![],
             E::InvalidField {

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use cosmwasm_std::coins;
-use cosmwasm_std::{Addr, Uint128};
+use cosmwasm_std::{Addr, Decimal256, Uint128, Uint256};
 use cw_multi_test::Executor;
 use poi_tests::staking::{WITHDRAWAL_DELAY, default_config, operator, operator2};
 use poi_tests::suite::{INITIAL_BALANCE, Suite, SuiteBuilder};
@@ -29,9 +29,12 @@ enum Step {
         staker: usize,
         limit: u32,
     },
+    /// `back` picks one of the heights the test has passed through as the claim's snapshot
+    /// (counted from the latest); `None` slashes the stake bonded now.
     Slash {
         operator: usize,
         bps: u16,
+        back: Option<usize>,
     },
     Advance {
         seconds: u64,
@@ -51,7 +54,8 @@ fn step() -> impl Strategy<Value = Step> {
         3 => (0..3usize, 0..2usize, 1..5_000u128).prop_map(|(staker, operator, amount)| Step::Delegate { staker, operator, amount }),
         2 => (0..3usize, 1..=100u128).prop_map(|(staker, percent)| Step::Undelegate { staker, percent }),
         2 => (0..3usize, 1..4u32).prop_map(|(staker, limit)| Step::Complete { staker, limit }),
-        2 => (0..2usize, prop_oneof![1..3_000u16, Just(10_000u16)]).prop_map(|(operator, bps)| Step::Slash { operator, bps }),
+        2 => (0..2usize, prop_oneof![1..3_000u16, Just(10_000u16)], prop::option::of(0..4usize))
+            .prop_map(|(operator, bps, back)| Step::Slash { operator, bps, back }),
         2 => (1..WITHDRAWAL_DELAY * 3 / 2).prop_map(|seconds| Step::Advance { seconds }),
         2 => (prop::option::of(0..2usize), 1..5_000u128)
             .prop_map(|(operator, amount)| Step::Reward { operator, amount }),
@@ -206,6 +210,7 @@ proptest! {
         let admin = s.accounts.admin.clone();
         // 5. Stake recorded for past heights: (operator, height) -> stake.
         let mut history: BTreeMap<(Addr, u64), u128> = BTreeMap::new();
+        let mut heights = vec![s.app.block_info().height];
 
         for step in steps {
             let before = view(&s, &everyone);
@@ -221,12 +226,17 @@ proptest! {
                 Step::Complete { staker, limit } => {
                     let _ = s.stake(&stakers[staker], &ExecuteMsg::CompleteWithdrawals { limit: Some(limit) });
                 }
-                Step::Slash { operator, bps } => {
+                Step::Slash { operator, bps, back } => {
                     claim += 1;
                     let target = operators[operator].clone();
-                    let result = s.slash(&target, bps, claim);
+                    let snapshot = back.map(|b| heights[heights.len() - 1 - b % heights.len()]);
+                    let result = s.slash_at(&target, bps, claim, snapshot);
                     let after = view(&s, &everyone);
                     if result.is_ok() {
+                        let record = s.slash_history(&target).slashes.last().cloned().unwrap();
+                        prop_assert_eq!(record.claim_id, claim);
+                        let fraction = record.fraction;
+                        prop_assert!(fraction <= Decimal256::bps(u64::from(bps)));
                         // What each account had at risk with this operator loses its bps.
                         for account in &everyone {
                             let mut at_risk = Vec::new();
@@ -239,13 +249,16 @@ proptest! {
                                 }
                             }
                             for stake in at_risk {
-                                let cut = (stake * u128::from(bps) / 10_000) as i128;
+                                let cut = Uint256::from(stake).mul_floor(fraction).to_string().parse::<i128>().unwrap();
                                 *adjust.get_mut(account).unwrap() -= cut - 1;
                             }
                         }
-                        // 3. A slash takes at most its bps of the target's bonded stake...
+                        // 3. A slash takes at most its bps of the target's bonded stake, and of
+                        // its stake at the snapshot...
                         let (was, is) = (before.pool_tokens[&target], after.pool_tokens[&target]);
-                        prop_assert!(was - is <= (was * u128::from(bps)).div_ceil(10_000));
+                        let at_snapshot = snapshot.map_or(was, |h| s.operator_stake_at(&target, h));
+                        prop_assert_eq!(record.stake_at_snapshot.u128(), at_snapshot);
+                        prop_assert!(was - is <= (was.min(at_snapshot) * u128::from(bps)).div_ceil(10_000));
                         // ...and touches no other operator, nor their queued withdrawals.
                         for op in operators.iter().filter(|o| **o != target) {
                             prop_assert_eq!(before.pool_tokens[op], after.pool_tokens[op]);
@@ -256,8 +269,9 @@ proptest! {
                                 // 4. ...nor withdrawals already released.
                                 prop_assert_eq!(w.2, now.2, "withdrawal {:?} changed", key);
                             } else {
-                                // 4. Withdrawals still waiting are slashed too, by at most the bps.
-                                prop_assert!(now.2 >= (w.2 * (10_000 - u128::from(bps)) / 10_000).saturating_sub(1));
+                                // 4. Withdrawals still waiting are slashed too, by the same fraction.
+                                let kept: u128 = Uint256::from(w.2).mul_floor(Decimal256::one() - fraction).to_string().parse().unwrap();
+                                prop_assert!(now.2 >= kept.saturating_sub(1));
                             }
                         }
                     }
@@ -282,6 +296,7 @@ proptest! {
                 Step::Advance { seconds } => {
                     let height = s.app.block_info().height;
                     s.advance(seconds);
+                    heights.push(s.app.block_info().height);
                     for op in &operators {
                         history.insert((op.clone(), height), s.operator_stake_at(op, height));
                     }

@@ -107,7 +107,17 @@ pub fn execute(
             bps,
             claim_id,
             reason,
-        } => slashing::slash(deps, env, info, operator, bps, claim_id, reason),
+            snapshot_height,
+        } => {
+            let order = slashing::SlashOrder {
+                operator,
+                bps,
+                claim_id,
+                reason,
+                snapshot_height,
+            };
+            slashing::slash(deps, env, info, order)
+        }
         ExecuteMsg::SetSlasher { slasher } => slashing::set_slasher(deps, info, slasher),
         ExecuteMsg::DistributeRewards { operator } => rewards::distribute(deps, info, operator),
         ExecuteMsg::ClaimRewards {} => rewards::claim(deps, info),

@@ -55,6 +55,9 @@ pub enum ContractError {
     #[error("operator {operator} was already slashed for claim {claim_id}")]
     AlreadySlashed { operator: String, claim_id: u64 },
 
+    #[error("snapshot height {snapshot_height} is after the current height {height}")]
+    SnapshotInFuture { snapshot_height: u64, height: u64 },
+
     #[error("the operator's pool cannot take this deposit: its share price is out of range")]
     PoolFull,
 

@@ -6,13 +6,12 @@
 //! shares rounded down, withdrawals burn shares rounded up, slashes take tokens rounded up, values
 //! round down. So the values of all delegations never add up to more than `tokens`.
 
-use cosmwasm_std::{Uint128, Uint256, Uint512};
+use cosmwasm_std::{Decimal256, Uint128, Uint256, Uint512};
 use poi_types::staking::Pool;
 
 /// Shares minted per token into an empty pool. Starting high keeps share prices fine-grained
 /// after many slashes.
 pub const SHARES_PER_TOKEN: u128 = 1_000_000;
-const BPS: u128 = 10_000;
 
 /// `a × b / c` with a 512-bit intermediate; `None` if the result does not fit in 256 bits.
 fn mul_div(a: Uint256, b: Uint256, c: Uint256, round_up: bool) -> Option<Uint256> {
@@ -82,12 +81,11 @@ pub fn withdraw(pool: &mut Pool, amount: Uint128, held: Uint256) -> Uint256 {
     burned
 }
 
-/// Cuts `bps` of the pool's tokens, rounded up; returns what was taken.
-pub fn slash(pool: &mut Pool, bps: u16) -> Uint128 {
-    let bps = Uint256::from(u128::from(bps.min(10_000)));
-    let taken = mul_div(Uint256::from(pool.tokens), bps, Uint256::from(BPS), true)
-        .and_then(|t| Uint128::try_from(t).ok())
-        .expect("bps <= 10000, so at most the pool's tokens");
+/// Cuts `fraction` (at most one) of the pool's tokens, rounded up; returns what was taken.
+pub fn slash(pool: &mut Pool, fraction: Decimal256) -> Uint128 {
+    let fraction = fraction.min(Decimal256::one());
+    let taken = Uint128::try_from(Uint256::from(pool.tokens).mul_ceil(fraction))
+        .expect("a fraction of at most one of the pool's tokens fits");
     pool.tokens -= taken;
     if pool.tokens.is_zero() && !taken.is_zero() {
         // Nothing is left: old shares are void and the next deposit starts a fresh epoch.
@@ -106,7 +104,7 @@ mod tests {
         let mut pool = Pool::default();
         let a = deposit(&mut pool, Uint128::new(700)).unwrap();
         let b = deposit(&mut pool, Uint128::new(300)).unwrap();
-        assert_eq!(slash(&mut pool, 1000), Uint128::new(100));
+        assert_eq!(slash(&mut pool, Decimal256::bps(1000)), Uint128::new(100));
         assert_eq!(value(&pool, a), Uint128::new(630));
         assert_eq!(value(&pool, b), Uint128::new(270));
     }
@@ -116,7 +114,7 @@ mod tests {
         let mut pool = Pool::default();
         let a = deposit(&mut pool, Uint128::new(3)).unwrap();
         let b = deposit(&mut pool, Uint128::new(4)).unwrap();
-        assert_eq!(slash(&mut pool, 1), Uint128::new(1));
+        assert_eq!(slash(&mut pool, Decimal256::bps(1)), Uint128::new(1));
         assert!(value(&pool, a) + value(&pool, b) <= pool.tokens);
     }
 
@@ -124,7 +122,7 @@ mod tests {
     fn a_full_slash_voids_old_shares_and_the_next_deposit_starts_clean() {
         let mut pool = Pool::default();
         let old = deposit(&mut pool, Uint128::new(1_000)).unwrap();
-        assert_eq!(slash(&mut pool, 10_000), Uint128::new(1_000));
+        assert_eq!(slash(&mut pool, Decimal256::one()), Uint128::new(1_000));
         assert_eq!(
             (pool.tokens, pool.shares, pool.epoch),
             (Uint128::zero(), Uint256::zero(), 1)
@@ -139,7 +137,7 @@ mod tests {
         let mut pool = Pool::default();
         let a = deposit(&mut pool, Uint128::new(10)).unwrap();
         let _b = deposit(&mut pool, Uint128::new(10)).unwrap();
-        slash(&mut pool, 3333);
+        slash(&mut pool, Decimal256::bps(3333));
         let before = value(&pool, a);
         let burned = withdraw(&mut pool, Uint128::new(5), a);
         assert!(value(&pool, a - burned) <= before - Uint128::new(5));

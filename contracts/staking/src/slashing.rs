@@ -9,7 +9,9 @@ use poi_types::staking::{Config, SlashDestination, SlashRecord};
 use crate::ContractError;
 use crate::operators;
 use crate::pool;
-use crate::state::{CONFIG, EPOCH_REWARD_PER_SHARE, SLASH_FACTORS, SLASHED_CLAIMS, SLASHES};
+use crate::state::{
+    CONFIG, EPOCH_REWARD_PER_SHARE, OPERATOR_STAKE, SLASH_FACTORS, SLASHED_CLAIMS, SLASHES,
+};
 
 const MAX_REASON_LEN: usize = 256;
 
@@ -26,15 +28,44 @@ pub fn destination_msg(config: &Config, amount: Uint128) -> CosmosMsg {
     }
 }
 
+/// What the slasher asks for; see `ExecuteMsg::Slash`.
+pub struct SlashOrder {
+    pub operator: String,
+    pub bps: u16,
+    pub claim_id: u64,
+    pub reason: String,
+    pub snapshot_height: Option<u64>,
+}
+
+/// The part of the stake at risk now that a cut of `bps` of the stake at the snapshot comes to.
+///
+/// Share pools cannot tell stake that joined after the snapshot from stake that was there, so
+/// the cut is spread over the whole pool: `bps × min(1, at_snapshot / now)`. The bonded pool then
+/// loses `bps` of the snapshot stake (or of what is left, if less), and stake that joined later
+/// pays only its proportional part of that, never a larger cut than `bps`. Stake that left after
+/// the snapshot is in queued withdrawals, which the slash-factor history cuts by the same fraction.
+fn fraction_at_risk(bps: u16, at_snapshot: Uint128, bonded_now: Uint128) -> Decimal256 {
+    let full = Decimal256::bps(u64::from(bps));
+    if at_snapshot >= bonded_now {
+        return full;
+    }
+    // at_snapshot < bonded_now, so the ratio is below one and the product cannot overflow.
+    full * Decimal256::from_ratio(at_snapshot, bonded_now)
+}
+
 pub fn slash(
     deps: DepsMut,
     env: Env,
     info: MessageInfo,
-    operator: String,
-    bps: u16,
-    claim_id: u64,
-    reason: String,
+    order: SlashOrder,
 ) -> Result<Response, ContractError> {
+    let SlashOrder {
+        operator,
+        bps,
+        claim_id,
+        reason,
+        snapshot_height,
+    } = order;
     let config = CONFIG.load(deps.storage)?;
     if config.slasher.as_ref() != Some(&info.sender) {
         return Err(ContractError::NotSlasher);
@@ -49,6 +80,12 @@ pub fn slash(
         return Err(ContractError::InvalidField {
             field: "reason",
             reason: format!("at most {MAX_REASON_LEN} bytes"),
+        });
+    }
+    if let Some(snapshot_height) = snapshot_height.filter(|h| *h > env.block.height) {
+        return Err(ContractError::SnapshotInFuture {
+            snapshot_height,
+            height: env.block.height,
         });
     }
     let operator = deps.api.addr_validate(&operator)?;
@@ -70,8 +107,19 @@ pub fn slash(
         });
     }
 
+    // The snapshot of a height is the stake at its start, before that block's changes; without
+    // one, the stake bonded now is what is at risk.
+    let stake_at_snapshot = match snapshot_height {
+        Some(height) => OPERATOR_STAKE
+            .may_load_at_height(deps.storage, &operator, height)?
+            .unwrap_or_default(),
+        None => before.pool.tokens,
+    };
+    let snapshot_height = snapshot_height.unwrap_or(env.block.height);
+    let fraction = fraction_at_risk(bps, stake_at_snapshot, before.pool.tokens);
+
     let mut after = before.clone();
-    let taken = pool::slash(&mut after.pool, bps);
+    let taken = pool::slash(&mut after.pool, fraction);
     if after.pool.epoch != before.pool.epoch {
         // The pool's shares are void from here on; they earn rewards up to this point only.
         EPOCH_REWARD_PER_SHARE.save(
@@ -80,8 +128,7 @@ pub fn slash(
             &before.reward_per_share,
         )?;
     }
-    let keep = Decimal256::one() - Decimal256::bps(u64::from(bps));
-    after.slash_factor *= keep;
+    after.slash_factor *= Decimal256::one() - fraction;
     SLASH_FACTORS.save(
         deps.storage,
         (&operator, env.block.time.nanos()),
@@ -103,6 +150,9 @@ pub fn slash(
         reason,
         height: env.block.height,
         time: env.block.time,
+        snapshot_height,
+        stake_at_snapshot,
+        fraction,
         bonded_slashed: taken,
     };
     SLASHES.save(deps.storage, (&operator, after.slash_count), &record)?;
@@ -112,6 +162,8 @@ pub fn slash(
         .add_attribute("operator", operator)
         .add_attribute("claim_id", claim_id.to_string())
         .add_attribute("bps", bps.to_string())
+        .add_attribute("snapshot_height", snapshot_height.to_string())
+        .add_attribute("fraction", fraction.to_string())
         .add_attribute("bonded_slashed", taken);
     if !taken.is_zero() {
         response = response.add_message(destination_msg(&config, taken));

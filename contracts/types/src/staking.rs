@@ -124,6 +124,13 @@ pub struct SlashRecord {
     pub reason: String,
     pub height: u64,
     pub time: Timestamp,
+    /// The height whose stake the fault put at risk (the claim's snapshot height).
+    pub snapshot_height: u64,
+    /// The operator's bonded stake at `snapshot_height`.
+    pub stake_at_snapshot: Uint128,
+    /// The part of everything at risk that was cut: `bps` scaled down when the stake has grown
+    /// since the snapshot, so stake that joined later does not pay for more than was at risk.
+    pub fraction: Decimal256,
     /// Taken from the bonded pool at once; queued withdrawals lose their part when they complete.
     pub bonded_slashed: Uint128,
 }
@@ -149,12 +156,16 @@ pub enum ExecuteMsg {
     Undelegate { amount: Uint128 },
     /// Pay out released withdrawals, oldest first, at most `limit` (capped) of them.
     CompleteWithdrawals { limit: Option<u32> },
-    /// Slasher only: cut `bps` of the operator's stake at risk for claim `claim_id`, once per claim.
+    /// Slasher only: cut `bps` of the operator's stake at `snapshot_height` (the claim's snapshot;
+    /// `None`: the stake bonded now) for claim `claim_id`, once per claim. The cut is taken in
+    /// proportion from the bonded pool and from withdrawals queued before it, and is never more
+    /// than `bps` of what is at risk now.
     Slash {
         operator: String,
         bps: u16,
         claim_id: u64,
         reason: String,
+        snapshot_height: Option<u64>,
     },
     /// Admin only.
     SetSlasher { slasher: Option<String> },

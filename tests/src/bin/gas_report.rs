@@ -19,15 +19,7 @@ fn main() -> ExitCode {
         }
     };
     let report = match contract.as_str() {
-        "registry" => poi_tests::vm::registry_gas_report(&wasm),
-        "staking" => poi_tests::vm::staking_gas_report(&wasm),
-        other => {
-            eprintln!("unknown contract {other:?}: registry or staking");
-            return ExitCode::from(2);
-        }
-    };
-    match report {
-        Ok(lines) => {
+        "registry" => poi_tests::vm::registry_gas_report(&wasm).map(|lines| {
             println!("| message | CosmWasm gas | ≈ SDK gas (÷140 000) |");
             println!("|---|---:|---:|");
             for line in lines {
@@ -38,8 +30,33 @@ fn main() -> ExitCode {
                     line.gas.div_ceil(140_000)
                 );
             }
-            ExitCode::SUCCESS
+        }),
+        "staking" => poi_tests::vm::staking_gas_report(&wasm).map(|table| {
+            let sizes = poi_tests::vm::STAKING_SIZES;
+            let header: Vec<String> = sizes.iter().map(|n| format!("state size {n}")).collect();
+            println!(
+                "| message | {} | ≈ SDK gas at {} |",
+                header.join(" | "),
+                sizes[sizes.len() - 1]
+            );
+            println!("|---|{}---:|", "---:|".repeat(sizes.len()));
+            for (step, gas) in table {
+                let cells: Vec<String> = gas.iter().map(u64::to_string).collect();
+                let last = gas.last().copied().unwrap_or_default();
+                println!(
+                    "| {step} | {} | {} |",
+                    cells.join(" | "),
+                    last.div_ceil(140_000)
+                );
+            }
+        }),
+        other => {
+            eprintln!("unknown contract {other:?}: registry or staking");
+            return ExitCode::from(2);
         }
+    };
+    match report {
+        Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("{e}");
             ExitCode::FAILURE

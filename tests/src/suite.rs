@@ -24,6 +24,8 @@ pub struct Suite {
     pub registry_code_id: u64,
     /// Present when the suite was built `with_staking`.
     pub staking: Option<Addr>,
+    /// Present when the suite was built `with_consensus`; it is then the staking contract's slasher.
+    pub consensus: Option<Addr>,
 }
 
 /// The bond denom of every suite.
@@ -35,6 +37,7 @@ pub const INITIAL_BALANCE: u128 = 1_000_000;
 pub struct SuiteBuilder {
     name: Option<String>,
     staking: Option<poi_types::staking::InstantiateMsg>,
+    consensus: Option<poi_types::consensus::ParamsMsg>,
 }
 
 impl SuiteBuilder {
@@ -50,6 +53,16 @@ impl SuiteBuilder {
     /// Deploys the staking contract too, with this configuration.
     pub fn with_staking(mut self, config: poi_types::staking::InstantiateMsg) -> Self {
         self.staking = Some(config);
+        self
+    }
+
+    /// Deploys the consensus contract too (and staking, with its defaults unless configured), and
+    /// makes it the staking contract's slasher.
+    pub fn with_consensus(mut self, params: poi_types::consensus::ParamsMsg) -> Self {
+        if self.staking.is_none() {
+            self.staking = Some(crate::staking::default_config());
+        }
+        self.consensus = Some(params);
         self
     }
 
@@ -115,12 +128,50 @@ impl SuiteBuilder {
             )
             .expect("staking instantiates")
         });
+        let consensus = self.consensus.map(|params| {
+            let staking = staking.clone().expect("consensus needs staking");
+            let code = ContractWrapper::new(
+                poi_consensus::contract::execute,
+                poi_consensus::contract::instantiate,
+                poi_consensus::contract::query,
+            )
+            .with_reply(poi_consensus::contract::reply)
+            .with_migrate(poi_consensus::contract::migrate);
+            let code_id = app.store_code(Box::new(code));
+            let consensus = app
+                .instantiate_contract(
+                    code_id,
+                    accounts.admin.clone(),
+                    &poi_types::consensus::InstantiateMsg {
+                        admin: None,
+                        registry: registry.to_string(),
+                        staking: staking.to_string(),
+                        denom: DENOM.into(),
+                        params,
+                    },
+                    &[],
+                    "poi-consensus",
+                    Some(accounts.admin.to_string()),
+                )
+                .expect("consensus instantiates");
+            app.execute_contract(
+                accounts.admin.clone(),
+                staking,
+                &poi_types::staking::ExecuteMsg::SetSlasher {
+                    slasher: Some(consensus.to_string()),
+                },
+                &[],
+            )
+            .expect("the consensus contract becomes the slasher");
+            consensus
+        });
         Suite {
             app,
             accounts,
             registry,
             registry_code_id,
             staking,
+            consensus,
         }
     }
 }

@@ -11,7 +11,7 @@ use poi_types::registry::{
 
 use crate::ContractError;
 
-pub const MAX_URI_LEN: usize = 512;
+pub use poi_types::uri::MAX_URI_LEN;
 pub const MAX_NAME_LEN: usize = 128;
 pub const MAX_DESCRIPTION_LEN: usize = 2048;
 pub const MAX_LICENSE_LEN: usize = 64;
@@ -38,31 +38,7 @@ pub fn content_hash(field: &'static str, raw: &str) -> Result<ContentHash, Contr
 
 /// A URI with a scheme (`ipfs://…`, `https://…`, `ar://…`), no whitespace or control characters.
 pub fn uri(raw: &str) -> Result<(), ContractError> {
-    if raw.is_empty() || raw.len() > MAX_URI_LEN {
-        return Err(invalid("uri", format!("must be 1 to {MAX_URI_LEN} bytes")));
-    }
-    if raw.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(invalid(
-            "uri",
-            "must not contain whitespace or control characters",
-        ));
-    }
-    let Some((scheme, rest)) = raw.split_once(':') else {
-        return Err(invalid(
-            "uri",
-            "must start with a scheme such as ipfs: or https:",
-        ));
-    };
-    let mut chars = scheme.chars();
-    let scheme_ok = chars.next().is_some_and(|c| c.is_ascii_alphabetic())
-        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
-    if !scheme_ok || rest.is_empty() {
-        return Err(invalid(
-            "uri",
-            "must start with a scheme such as ipfs: or https:",
-        ));
-    }
-    Ok(())
+    poi_types::uri::check(raw).map_err(|reason| invalid("uri", reason))
 }
 
 fn bounded_text(

@@ -139,6 +139,11 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
         QueryMsg::ServiceStakeAt { height } => {
             to_json_binary(&query::service_stake_at(deps, height)?)
         }
+        QueryMsg::CandidatesAt {
+            height,
+            start_after,
+            limit,
+        } => to_json_binary(&query::candidates_at(deps, height, start_after, limit)?),
         QueryMsg::Withdrawals {
             staker,
             start_after,

@@ -1,10 +1,11 @@
 //! Read-only views; lists are paginated and capped.
 
-use cosmwasm_std::{Deps, Env, Order, StdResult};
+use cosmwasm_std::{Addr, Deps, Env, Order, StdResult};
 use cw_storage_plus::Bound;
 use poi_types::staking::{
-    Config, DEFAULT_PAGE_LIMIT, DelegationResponse, MAX_PAGE_LIMIT, Operator, OperatorsResponse,
-    RewardsResponse, SlashesResponse, StakeResponse, WithdrawalView, WithdrawalsResponse,
+    Candidate, CandidatesResponse, Config, DEFAULT_PAGE_LIMIT, DelegationResponse,
+    MAX_CANDIDATE_PAGE, MAX_PAGE_LIMIT, Operator, OperatorsResponse, RewardsResponse,
+    SlashesResponse, StakeResponse, WithdrawalView, WithdrawalsResponse,
 };
 
 use crate::ContractError;
@@ -47,6 +48,42 @@ pub fn operators(
         .map(|item| item.map(|(_, op)| op))
         .collect::<StdResult<_>>()?;
     Ok(OperatorsResponse { operators })
+}
+
+pub fn candidates_at(
+    deps: Deps,
+    height: u64,
+    start_after: Option<String>,
+    limit: Option<u32>,
+) -> Result<CandidatesResponse, ContractError> {
+    // A position, not an address: keys compare as bytes, so any string marks a point in the order.
+    let start = start_after.map(Addr::unchecked);
+    let limit = limit.unwrap_or(MAX_CANDIDATE_PAGE).min(MAX_CANDIDATE_PAGE) as usize;
+    let page = OPERATORS
+        .range(
+            deps.storage,
+            start.as_ref().map(Bound::exclusive),
+            None,
+            Order::Ascending,
+        )
+        .take(limit)
+        .collect::<StdResult<Vec<_>>>()?;
+    let next = (page.len() == limit)
+        .then(|| page.last().map(|(address, _)| address.to_string()))
+        .flatten();
+    let mut candidates = Vec::new();
+    for (address, op) in page.into_iter().filter(|(_, op)| op.opted_in) {
+        let stake = OPERATOR_STAKE
+            .may_load_at_height(deps.storage, &address, height)?
+            .unwrap_or_default();
+        if !stake.is_zero() {
+            candidates.push(Candidate {
+                operator: op.address,
+                stake,
+            });
+        }
+    }
+    Ok(CandidatesResponse { candidates, next })
 }
 
 pub fn delegation(deps: Deps, staker: String) -> Result<DelegationResponse, ContractError> {

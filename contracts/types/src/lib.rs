@@ -4,11 +4,13 @@
 //! stored records. Keeping them in one crate means a record proven from contract storage by the light
 //! client is decoded with exactly the type the contract wrote it with.
 
+pub mod consensus;
 pub mod cw721;
 pub mod denom;
 pub mod hash;
 pub mod merkle;
 pub mod registry;
 pub mod staking;
+pub mod uri;
 
 pub use hash::{ContentHash, HashError};

@@ -14,6 +14,8 @@ pub const MAX_PAGE_LIMIT: u32 = 100;
 pub const DEFAULT_PAGE_LIMIT: u32 = 30;
 /// Most withdrawals one `complete_withdrawals` pays out.
 pub const MAX_WITHDRAWAL_BATCH: u32 = 32;
+/// Most operators one `candidates_at` query reads.
+pub const MAX_CANDIDATE_PAGE: u32 = 256;
 
 /// Where slashed tokens go.
 #[cw_serde]
@@ -196,6 +198,16 @@ pub enum QueryMsg {
     /// The bonded stake of all opted-in operators at the start of block `height`.
     #[returns(StakeResponse)]
     ServiceStakeAt { height: u64 },
+    /// Committee candidates: of at most `limit` (capped at [`MAX_CANDIDATE_PAGE`]) operators in
+    /// address order after `start_after`, those opted in now with stake at the start of block
+    /// `height`. `start_after` is a position in address order and need not be an address, so a
+    /// caller can start reading at a random point.
+    #[returns(CandidatesResponse)]
+    CandidatesAt {
+        height: u64,
+        start_after: Option<String>,
+        limit: Option<u32>,
+    },
     #[returns(WithdrawalsResponse)]
     Withdrawals {
         staker: String,
@@ -220,6 +232,20 @@ pub struct RewardsResponse {
 
 #[cw_serde]
 pub struct MigrateMsg {}
+
+/// An operator that may sit on a committee, with the stake it is weighted by.
+#[cw_serde]
+pub struct Candidate {
+    pub operator: Addr,
+    pub stake: Uint128,
+}
+
+#[cw_serde]
+pub struct CandidatesResponse {
+    pub candidates: Vec<Candidate>,
+    /// Where the next page starts; `None` when the end of the operator list was reached.
+    pub next: Option<String>,
+}
 
 #[cw_serde]
 pub struct OperatorsResponse {

@@ -54,6 +54,7 @@ cli:
 e2e: cli
 	@tests/e2e/registry.sh
 	@tests/e2e/staking.sh
+	@tests/e2e/consensus.sh
 
 bench: wasm cli
 	@scripts/bench.sh

@@ -10,7 +10,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cache="${POI_CACHE:-$HOME/.cache/poi}"
 target="${CARGO_TARGET_DIR:-$cache/target}"
 wasm_opt="${WASM_OPT:-$cache/node/node_modules/.bin/wasm-opt}"
-contracts=(poi-registry poi-staking)
+contracts=(poi-registry poi-staking poi-consensus)
 
 cd "$root"
 mkdir -p artifacts

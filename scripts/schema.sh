@@ -4,7 +4,7 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-for contract in registry staking; do
+for contract in registry staking consensus; do
     work="$(mktemp -d)"
     # write_api! writes into ./schema of the directory it runs in.
     (cd "$work" && cargo run --locked -q --manifest-path "$root/Cargo.toml" -p "poi-$contract" --bin schema >/dev/null)

@@ -92,10 +92,21 @@ const CONTRACTS: &[ContractSpec] = &[
         artifact: "poi_staking.wasm",
         label: "poi-staking",
     },
+    // After registry and staking: it is instantiated with their addresses.
+    ContractSpec {
+        name: "consensus",
+        artifact: "poi_consensus.wasm",
+        label: "poi-consensus",
+    },
 ];
 
 /// The instantiate message of a contract on this network; `None` if it is not deployed here.
-fn instantiate_msg(name: &str, deployer: &str, network: &Network) -> Result<Option<Vec<u8>>> {
+fn instantiate_msg(
+    name: &str,
+    deployer: &str,
+    network: &Network,
+    deployed: &Deployments,
+) -> Result<Option<Vec<u8>>> {
     match name {
         "registry" => Ok(Some(serde_json::to_vec(&registry_msg::InstantiateMsg {
             admin: Some(deployer.to_string()),
@@ -111,6 +122,27 @@ fn instantiate_msg(name: &str, deployer: &str, network: &Network) -> Result<Opti
                 serde_json::to_vec(&config).map_err(Into::into)
             })
             .transpose(),
+        "consensus" => {
+            let (Some(params), Some(staking)) = (&network.consensus, &network.staking) else {
+                return Ok(None);
+            };
+            let address_of = |contract: &str| {
+                deployed
+                    .contracts
+                    .get(contract)
+                    .map(|c| c.address.clone())
+                    .ok_or_else(|| anyhow!("consensus needs {contract}, which is not deployed"))
+            };
+            Ok(Some(serde_json::to_vec(
+                &poi_types::consensus::InstantiateMsg {
+                    admin: Some(deployer.to_string()),
+                    registry: address_of("registry")?,
+                    staking: address_of("staking")?,
+                    denom: staking.bond_denom.clone(),
+                    params: params.clone(),
+                },
+            )?))
+        }
         other => bail!("no instantiate message for {other}"),
     }
 }
@@ -161,7 +193,12 @@ pub fn deploy(chain: &Chain, signer: &Signer, opts: &DeployOptions) -> Result<Ve
 
     let mut outcomes = Vec::new();
     for spec in CONTRACTS {
-        let Some(init_msg) = instantiate_msg(spec.name, signer.address.as_ref(), &chain.network)?
+        let Some(init_msg) = instantiate_msg(
+            spec.name,
+            signer.address.as_ref(),
+            &chain.network,
+            &deployments,
+        )?
         else {
             continue;
         };
@@ -258,6 +295,9 @@ pub fn deploy(chain: &Chain, signer: &Signer, opts: &DeployOptions) -> Result<Ve
                 }
             }
         };
+        if spec.name == "consensus" && outcome.action == "instantiated" {
+            make_slasher(chain, signer, &deployments, &outcome.address)?;
+        }
         deployments.contracts.insert(
             spec.name.into(),
             ContractDeployment {
@@ -270,6 +310,41 @@ pub fn deploy(chain: &Chain, signer: &Signer, opts: &DeployOptions) -> Result<Ve
         outcomes.push(outcome);
     }
     Ok(outcomes)
+}
+
+/// Makes a newly instantiated consensus contract the staking contract's slasher, unless the
+/// network's staking table names a slasher of its own (a test account, say).
+fn make_slasher(
+    chain: &Chain,
+    signer: &Signer,
+    deployed: &Deployments,
+    consensus: &str,
+) -> Result<()> {
+    if chain
+        .network
+        .staking
+        .as_ref()
+        .is_some_and(|s| s.slasher.is_some())
+    {
+        return Ok(());
+    }
+    let staking = deployed
+        .contracts
+        .get("staking")
+        .ok_or_else(|| anyhow!("consensus deployed without staking"))?;
+    let msg = poi_types::staking::ExecuteMsg::SetSlasher {
+        slasher: Some(consensus.to_string()),
+    };
+    chain
+        .execute_contract(
+            signer,
+            &staking.address,
+            &msg,
+            vec![],
+            "poi deploy: set slasher",
+        )
+        .context("making the consensus contract the staking contract's slasher")?;
+    Ok(())
 }
 
 fn store_code(chain: &Chain, signer: &Signer, wasm: Vec<u8>) -> Result<u64> {

@@ -1,6 +1,7 @@
 //! `poi`: deploy the poi contracts to a CosmWasm network and work with the asset registry.
 
 mod chain;
+mod consensus;
 mod deploy;
 mod keys;
 mod network;
@@ -46,6 +47,9 @@ struct Cli {
     /// Print JSON instead of text.
     #[arg(long, global = true)]
     json: bool,
+    /// Where committed votes and their salts are kept until revealed.
+    #[arg(long, global = true, env = "POI_VOTES_DIR", default_value_os_t = default_votes_dir())]
+    votes_dir: PathBuf,
     #[command(subcommand)]
     command: Command,
 }
@@ -66,6 +70,9 @@ enum Command {
     /// The restaking contract.
     #[command(subcommand)]
     Staking(staking::StakingCommand),
+    /// The consensus contract: claims, votes, finalisation and disputes.
+    #[command(subcommand)]
+    Consensus(consensus::ConsensusCommand),
     /// Show the address of the configured key.
     Address,
     /// List the networks of the networks file.
@@ -146,6 +153,18 @@ fn run(cli: Cli) -> Result<()> {
             };
             staking::run(cmd, &session)
         }
+        Command::Consensus(cmd) => {
+            let chain = Chain::connect(network)?;
+            let session = consensus::ConsensusSession {
+                chain: &chain,
+                contract: Deployments::address_of(&deployments, "consensus")?,
+                registry: Deployments::address_of(&deployments, "registry")?,
+                signer: &load_signer,
+                votes_dir: cli.votes_dir.clone(),
+                json: cli.json,
+            };
+            consensus::run(cmd, &session)
+        }
         Command::Registry(cmd) => {
             let chain = Chain::connect(network)?;
             let registry = Deployments::address_of(&deployments, "registry")?;
@@ -158,6 +177,13 @@ fn run(cli: Cli) -> Result<()> {
             registry::run(cmd, &ctx)
         }
     }
+}
+
+fn default_votes_dir() -> PathBuf {
+    std::env::var_os("HOME")
+        .map_or_else(|| PathBuf::from("."), PathBuf::from)
+        .join(".poi")
+        .join("votes")
 }
 
 fn main() -> ExitCode {

@@ -27,6 +27,9 @@ pub struct Network {
     pub notes: String,
     /// How to instantiate the staking contract here; without it, staking is not deployed.
     pub staking: Option<poi_types::staking::InstantiateMsg>,
+    /// The consensus contract's parameters here; without them (or without staking), it is not
+    /// deployed. Its registry and staking are the ones deployed with it.
+    pub consensus: Option<poi_types::consensus::ParamsMsg>,
 }
 
 fn default_gas_adjustment() -> f64 {

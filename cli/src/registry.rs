@@ -57,6 +57,15 @@ pub enum RegistryCommand {
     Lineage { id: u64 },
     /// How a fee paid for an asset divides along its lineage.
     RevenueSplit { id: u64, amount: u128 },
+    /// Admin only: approve a verifier build (`poi_verifier.wasm`) for claims, by its file.
+    ApproveVerifier {
+        file: PathBuf,
+        #[arg(long)]
+        version: String,
+        /// Where others can fetch the same bytes.
+        #[arg(long)]
+        uri: String,
+    },
 }
 
 #[derive(Args)]
@@ -397,6 +406,25 @@ pub fn run(cmd: RegistryCommand, ctx: &Session) -> Result<()> {
             });
             ctx.print(&out, |_| {
                 format!("transferred asset {id} to {to} at height {}", result.height)
+            })
+        }
+        RegistryCommand::ApproveVerifier { file, version, uri } => {
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let hash = ContentHash::digest(&bytes);
+            let result = ctx.execute(&ExecuteMsg::ApproveVerifier {
+                hash: hash.to_string(),
+                version,
+                uri,
+            })?;
+            let out = serde_json::json!({
+                "verifier_hash": hash,
+                "height": result.height,
+                "gas_wanted": result.gas_wanted,
+                "gas_used": result.gas_used,
+            });
+            ctx.print(&out, |_| {
+                format!("approved verifier {hash} at height {}", result.height)
             })
         }
         RegistryCommand::Lineage { id } => {

@@ -51,6 +51,8 @@ pub enum StakingCommand {
     },
     /// Claim your rewards.
     ClaimRewards,
+    /// Admin only: name the account (or contract) allowed to slash.
+    SetSlasher { slasher: String },
     /// A staker's delegation, withdrawals and pending rewards.
     Show { address: String },
 }
@@ -140,6 +142,12 @@ pub fn run(cmd: StakingCommand, s: &StakingSession) -> Result<()> {
             0,
         ),
         StakingCommand::ClaimRewards => s.execute(&ExecuteMsg::ClaimRewards {}, 0),
+        StakingCommand::SetSlasher { slasher } => s.execute(
+            &ExecuteMsg::SetSlasher {
+                slasher: Some(slasher),
+            },
+            0,
+        ),
         StakingCommand::Show { address } => {
             let delegation: DelegationResponse = s.chain.smart_query(
                 &s.contract,

@@ -1,0 +1,325 @@
+//! `poi consensus …`: submit claims, vote on them as a committee member, finalise and dispute.
+//!
+//! A vote is committed first and revealed later with the same salt. The salt and vote are written
+//! to the votes directory *before* the commitment is broadcast: an operator that lost them could not
+//! reveal and would be slashed as a no-show.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, anyhow, bail};
+use clap::Subcommand;
+use cosmrs::{Coin, Denom};
+use cosmwasm_std::{Binary, Uint128};
+use poi_types::ContentHash;
+use poi_types::consensus::{
+    Claim, ClaimedOutput, CommitteeResponse, ExecuteMsg, InputRef, NewClaim, Params, QueryMsg, Vote,
+};
+use poi_types::registry::{Asset, QueryMsg as RegistryQuery};
+use serde::{Deserialize, Serialize};
+
+use crate::chain::Chain;
+use crate::keys::Signer;
+use crate::rpc::TxResult;
+
+#[derive(Subcommand)]
+pub enum ConsensusCommand {
+    /// Claim that a model, run by a verifier on inputs, gives an output; pays price, reward and bond.
+    Submit {
+        #[arg(long)]
+        model: u64,
+        /// sha256 of the approved verifier artefact.
+        #[arg(long)]
+        verifier: String,
+        /// NAME=SHA256@URI, once per model input.
+        #[arg(long = "input", required = true)]
+        inputs: Vec<String>,
+        #[arg(long)]
+        output_hash: String,
+        /// Where the output tensors are (required for models with a tolerance policy).
+        #[arg(long)]
+        output_uri: Option<String>,
+        /// Reward for the committee; at least the fee floor, which is the default.
+        #[arg(long)]
+        reward: Option<u128>,
+    },
+    /// Commit a vote on a claim: your recomputed output hash (and, for tolerance claims,
+    /// whether it is within tolerance of the claimed output).
+    Commit {
+        claim: u64,
+        #[arg(long)]
+        output_hash: String,
+        /// Tolerance claims only: the claimed output is within tolerance of yours.
+        #[arg(long, conflicts_with = "reject")]
+        accept: bool,
+        /// Tolerance claims only: it is not.
+        #[arg(long)]
+        reject: bool,
+    },
+    /// Reveal the vote committed on a claim, from the votes directory.
+    Reveal { claim: u64 },
+    /// End the claim's round (after its reveal window) or settle it (after the dispute window).
+    Finalize { claim: u64 },
+    /// Bond the dispute bond to re-open a decided claim before a larger committee.
+    Dispute { claim: u64 },
+    /// Show a claim.
+    Show { claim: u64 },
+    /// Show the committee of a claim's current round.
+    Committee { claim: u64 },
+}
+
+pub struct ConsensusSession<'a> {
+    pub chain: &'a Chain,
+    pub contract: String,
+    pub registry: String,
+    pub signer: &'a dyn Fn() -> Result<Signer>,
+    pub votes_dir: PathBuf,
+    pub json: bool,
+}
+
+/// What is kept between commit and reveal.
+#[derive(Serialize, Deserialize)]
+struct SavedVote {
+    claim_id: u64,
+    operator: String,
+    vote: Vote,
+    salt: Binary,
+}
+
+fn parse_input(raw: &str) -> Result<InputRef> {
+    let (name, rest) = raw
+        .split_once('=')
+        .ok_or_else(|| anyhow!("input {raw:?}: expected NAME=SHA256@URI"))?;
+    let (sha256, uri) = rest
+        .split_once('@')
+        .ok_or_else(|| anyhow!("input {raw:?}: expected NAME=SHA256@URI"))?;
+    Ok(InputRef {
+        name: name.to_string(),
+        sha256: sha256
+            .parse()
+            .map_err(|e| anyhow!("input {name}: sha256: {e}"))?,
+        uri: uri.to_string(),
+    })
+}
+
+fn parse_hash(what: &str, raw: &str) -> Result<ContentHash> {
+    raw.parse().map_err(|e| anyhow!("{what}: {e}"))
+}
+
+impl ConsensusSession<'_> {
+    fn execute(&self, signer: &Signer, msg: &ExecuteMsg, amount: u128) -> Result<TxResult> {
+        let funds = if amount == 0 {
+            vec![]
+        } else {
+            let denom: Denom = self
+                .config()?
+                .denom
+                .parse()
+                .map_err(|e| anyhow!("denom: {e}"))?;
+            vec![Coin { denom, amount }]
+        };
+        self.chain
+            .execute_contract(signer, &self.contract, msg, funds, "poi consensus")
+    }
+
+    fn config(&self) -> Result<poi_types::consensus::Config> {
+        self.chain.smart_query(&self.contract, &QueryMsg::Config {})
+    }
+
+    fn params(&self) -> Result<Params> {
+        self.chain.smart_query(&self.contract, &QueryMsg::Params {})
+    }
+
+    fn claim(&self, id: u64) -> Result<Claim> {
+        self.chain
+            .smart_query(&self.contract, &QueryMsg::Claim { id })
+    }
+
+    fn report(&self, result: &TxResult, extra: serde_json::Value) -> Result<()> {
+        let mut out = serde_json::json!({
+            "height": result.height,
+            "gas_wanted": result.gas_wanted,
+            "gas_used": result.gas_used,
+        });
+        if let (Some(out), Some(extra)) = (out.as_object_mut(), extra.as_object()) {
+            out.extend(extra.clone());
+        }
+        if self.json {
+            println!("{}", serde_json::to_string_pretty(&out)?);
+        } else {
+            println!("{}", serde_json::to_string(&out)?);
+        }
+        Ok(())
+    }
+
+    fn vote_file(&self, claim_id: u64, operator: &str) -> PathBuf {
+        self.votes_dir
+            .join(format!("claim-{claim_id}-{operator}.json"))
+    }
+}
+
+fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    std::fs::write(path, bytes).with_context(|| format!("writing {}", path.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(())
+}
+
+pub fn run(cmd: ConsensusCommand, s: &ConsensusSession) -> Result<()> {
+    match cmd {
+        ConsensusCommand::Submit {
+            model,
+            verifier,
+            inputs,
+            output_hash,
+            output_uri,
+            reward,
+        } => {
+            let params = s.params()?;
+            let asset: Asset = s
+                .chain
+                .smart_query(&s.registry, &RegistryQuery::Asset { id: model })?;
+            let price = asset.price_per_use.map_or(Uint128::zero(), |c| {
+                Uint128::try_from(c.amount).unwrap_or(Uint128::MAX)
+            });
+            let reward = reward.unwrap_or(params.fee_floor.u128());
+            let total = price.u128() + reward + params.claimant_bond.u128();
+            let claim = NewClaim {
+                model_id: model,
+                verifier_hash: verifier,
+                inputs: inputs
+                    .iter()
+                    .map(|i| parse_input(i))
+                    .collect::<Result<_>>()?,
+                output: ClaimedOutput {
+                    output_hash: parse_hash("output hash", &output_hash)?,
+                    output_uri,
+                },
+                seal: None,
+            };
+            let signer = (s.signer)()?;
+            let result = s.execute(&signer, &ExecuteMsg::SubmitClaim(claim), total)?;
+            let id = result
+                .attribute("wasm", "claim_id")
+                .ok_or_else(|| anyhow!("the claim was accepted but reported no id"))?;
+            let committee = result.attribute("wasm", "committee").unwrap_or_default();
+            s.report(
+                &result,
+                serde_json::json!({
+                    "claim_id": id.parse::<u64>()?,
+                    "paid": total.to_string(),
+                    "committee": committee.split(',').collect::<Vec<_>>(),
+                }),
+            )
+        }
+        ConsensusCommand::Commit {
+            claim,
+            output_hash,
+            accept,
+            reject,
+        } => {
+            let record = s.claim(claim)?;
+            let output_hash = parse_hash("output hash", &output_hash)?;
+            let vote = match (record.tolerance, accept, reject) {
+                (false, false, false) => Vote::Exact { output_hash },
+                (false, _, _) => {
+                    bail!("claim {claim} is checked exactly: vote with the hash alone")
+                }
+                (true, false, false) => {
+                    bail!("claim {claim} is checked with a tolerance: add --accept or --reject")
+                }
+                (true, accept, _) => Vote::Tolerance {
+                    accept,
+                    output_hash,
+                },
+            };
+            let signer = (s.signer)()?;
+            let operator = signer.address.to_string();
+            let mut salt = [0u8; 32];
+            getrandom::getrandom(&mut salt)
+                .map_err(|e| anyhow!("no randomness for the salt: {e}"))?;
+            let saved = SavedVote {
+                claim_id: claim,
+                operator: operator.clone(),
+                vote: vote.clone(),
+                salt: Binary::from(salt.to_vec()),
+            };
+            let file = s.vote_file(claim, &operator);
+            if file.exists() {
+                bail!(
+                    "{} exists: a vote on claim {claim} was committed already",
+                    file.display()
+                );
+            }
+            // Saved before broadcasting, so a crash after the commit cannot lose the salt.
+            write_private(&file, &serde_json::to_vec_pretty(&saved)?)?;
+            let commitment = vote.commitment(&operator, &salt);
+            let msg = ExecuteMsg::CommitVote {
+                claim_id: claim,
+                commitment: commitment.to_string(),
+            };
+            let result = s.execute(&signer, &msg, 0).inspect_err(|_| {
+                // Nothing was committed: the file would only block a retry.
+                let _ = std::fs::remove_file(&file);
+            })?;
+            s.report(
+                &result,
+                serde_json::json!({ "commitment": commitment, "saved": file }),
+            )
+        }
+        ConsensusCommand::Reveal { claim } => {
+            let signer = (s.signer)()?;
+            let file = s.vote_file(claim, signer.address.as_ref());
+            let saved: SavedVote = serde_json::from_slice(
+                &std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?,
+            )
+            .with_context(|| format!("{} is not a saved vote", file.display()))?;
+            let msg = ExecuteMsg::RevealVote {
+                claim_id: claim,
+                vote: saved.vote,
+                salt: saved.salt,
+            };
+            let result = s.execute(&signer, &msg, 0)?;
+            s.report(&result, serde_json::json!({}))
+        }
+        ConsensusCommand::Finalize { claim } => {
+            let signer = (s.signer)()?;
+            let result = s.execute(&signer, &ExecuteMsg::Finalize { claim_id: claim }, 0)?;
+            let verdict = result
+                .attribute("wasm", "final_verdict")
+                .or_else(|| result.attribute("wasm", "verdict"))
+                .unwrap_or_default();
+            s.report(&result, serde_json::json!({ "verdict": verdict }))
+        }
+        ConsensusCommand::Dispute { claim } => {
+            let bond = s.params()?.dispute_bond.u128();
+            let signer = (s.signer)()?;
+            let result = s.execute(&signer, &ExecuteMsg::Dispute { claim_id: claim }, bond)?;
+            let committee = result.attribute("wasm", "committee").unwrap_or_default();
+            s.report(
+                &result,
+                serde_json::json!({ "committee": committee.split(',').collect::<Vec<_>>() }),
+            )
+        }
+        ConsensusCommand::Show { claim } => {
+            println!("{}", serde_json::to_string_pretty(&s.claim(claim)?)?);
+            Ok(())
+        }
+        ConsensusCommand::Committee { claim } => {
+            let committee: CommitteeResponse = s.chain.smart_query(
+                &s.contract,
+                &QueryMsg::Committee {
+                    claim_id: claim,
+                    round: None,
+                },
+            )?;
+            println!("{}", serde_json::to_string_pretty(&committee)?);
+            Ok(())
+        }
+    }
+}

@@ -2,6 +2,7 @@
 //! chain would, and a cosmwasm-vm harness that runs the optimised artefacts and measures their gas.
 
 pub mod consensus;
+pub mod consensus_gas;
 pub mod staking;
 pub mod suite;
 pub mod vm;

@@ -67,11 +67,58 @@ impl VmContract {
         cosmwasm_std::Addr::unchecked(self.api.addr_make(name))
     }
 
-    fn info(&mut self, sender: &str) -> MessageInfo {
+    fn info(&mut self, sender: cosmwasm_std::Addr) -> MessageInfo {
         MessageInfo {
-            sender: self.addr(sender),
+            sender,
             funds: std::mem::take(&mut self.funds),
         }
+    }
+
+    pub fn height(&self) -> u64 {
+        self.env.block.height
+    }
+
+    /// Moves this contract's chain to `height`, six seconds a block.
+    pub fn set_height(&mut self, height: u64) {
+        let blocks = height.saturating_sub(self.env.block.height);
+        self.env.block.height = height;
+        self.env.block.time = self.env.block.time.plus_seconds(6 * blocks);
+    }
+
+    /// Answers a query without measuring it or moving the chain on: what another contract's
+    /// query to this one costs is that contract's business.
+    pub fn query_unmetered(&mut self, msg: &[u8]) -> Result<cosmwasm_std::Binary, String> {
+        call_query(&mut self.instance, &self.env, msg)
+            .map_err(|e| e.to_string())?
+            .into_result()
+    }
+
+    /// Routes this contract's smart queries to the given contracts, by address.
+    pub fn route_queries_to(
+        &mut self,
+        contracts: Vec<(String, std::rc::Rc<std::cell::RefCell<VmContract>>)>,
+    ) {
+        use cosmwasm_std::{ContractResult, SystemError, SystemResult, WasmQuery};
+        self.instance
+            .with_querier(|querier| {
+                querier.update_wasm(move |query| match query {
+                    WasmQuery::Smart { contract_addr, msg } => {
+                        match contracts.iter().find(|(a, _)| a == contract_addr) {
+                            Some((_, contract)) => SystemResult::Ok(ContractResult::from(
+                                contract.borrow_mut().query_unmetered(msg),
+                            )),
+                            None => SystemResult::Err(SystemError::NoSuchContract {
+                                addr: contract_addr.clone(),
+                            }),
+                        }
+                    }
+                    _ => SystemResult::Err(SystemError::UnsupportedRequest {
+                        kind: "only smart queries are routed".into(),
+                    }),
+                });
+                Ok(())
+            })
+            .expect("the querier is reachable");
     }
 
     /// Attaches `funds` to the next message.
@@ -116,6 +163,22 @@ impl VmContract {
         self.call(step, sender, msg, call_execute::<_, _, _, Empty>)
     }
 
+    /// As `execute`, from an address rather than an account name.
+    pub fn execute_from(
+        &mut self,
+        step: &str,
+        sender: &cosmwasm_std::Addr,
+        msg: &impl Serialize,
+    ) -> Result<Response<Empty>, String> {
+        let info = self.info(sender.clone());
+        let msg = serde_json::to_vec(msg).map_err(|e| e.to_string())?;
+        self.measure(step, |instance, env| {
+            call_execute::<_, _, _, Empty>(instance, env, &info, &msg)
+                .map_err(|e| e.to_string())?
+                .into_result()
+        })
+    }
+
     fn call(
         &mut self,
         step: &str,
@@ -123,6 +186,7 @@ impl VmContract {
         msg: &impl Serialize,
         entry: EntryPoint,
     ) -> Result<Response<Empty>, String> {
+        let sender = self.addr(sender);
         let info = self.info(sender);
         let msg = serde_json::to_vec(msg).map_err(|e| e.to_string())?;
         self.measure(step, |instance, env| {

@@ -745,7 +745,7 @@ fn every_bad_claim_or_vote_is_refused_and_changes_nothing() {
         },
     ));
     let mut huge = default_params();
-    huge.escalation_committee_size = 65;
+    huge.escalation_committee_size = 129;
     cases.push((
         "a committee too large to finalise",
         s.accounts.admin.clone(),
@@ -753,7 +753,7 @@ fn every_bad_claim_or_vote_is_refused_and_changes_nothing() {
         0,
         ContractError::InvalidField {
             field: "escalation_committee_size",
-            reason: "more than committee_size, at most 64".into(),
+            reason: "more than committee_size, at most 128".into(),
         },
     ));
 

@@ -3,7 +3,8 @@
 
 use cosmwasm_std::{Api, DepsMut, MessageInfo, Response};
 use poi_types::consensus::{
-    BPS, MAX_AUDITORS, MAX_CANDIDATES, MAX_COMMITTEE_SIZE, MAX_WINDOW, Params, ParamsMsg,
+    BPS, MAX_AUDITORS, MAX_CANDIDATES, MAX_COMMITTEE_SIZE, MAX_ESCALATION_SIZE, MAX_WINDOW, Params,
+    ParamsMsg,
 };
 use poi_types::staking::SlashDestination;
 
@@ -33,21 +34,18 @@ fn check_window(field: &'static str, blocks: u64) -> Result<(), ContractError> {
 
 /// Checks every field against its bounds and the addresses against the chain.
 pub fn validate(api: &dyn Api, msg: ParamsMsg) -> Result<Params, ContractError> {
-    if msg.committee_size == 0 || msg.committee_size >= MAX_COMMITTEE_SIZE {
+    if msg.committee_size == 0 || msg.committee_size > MAX_COMMITTEE_SIZE {
         return Err(invalid(
             "committee_size",
-            format!(
-                "1 to {} (a dispute needs a larger one)",
-                MAX_COMMITTEE_SIZE - 1
-            ),
+            format!("1 to {MAX_COMMITTEE_SIZE}"),
         ));
     }
     if msg.escalation_committee_size <= msg.committee_size
-        || msg.escalation_committee_size > MAX_COMMITTEE_SIZE
+        || msg.escalation_committee_size > MAX_ESCALATION_SIZE
     {
         return Err(invalid(
             "escalation_committee_size",
-            format!("more than committee_size, at most {MAX_COMMITTEE_SIZE}"),
+            format!("more than committee_size, at most {MAX_ESCALATION_SIZE}"),
         ));
     }
     if msg.max_candidates < msg.escalation_committee_size || msg.max_candidates > MAX_CANDIDATES {

@@ -14,8 +14,11 @@ use crate::ContentHash;
 use crate::staking::SlashDestination;
 
 pub const BPS: u16 = 10_000;
-/// The largest committee, first round or dispute; it bounds the cost of `finalize`.
+/// The largest first-round committee. With [`MAX_ESCALATION_SIZE`] it bounds the cost of the
+/// settlement, which judges every member of both rounds (see docs/benchmarks.md).
 pub const MAX_COMMITTEE_SIZE: u32 = 64;
+/// The largest dispute committee.
+pub const MAX_ESCALATION_SIZE: u32 = 128;
 /// Most operators one committee draw reads from the staking contract.
 pub const MAX_CANDIDATES: u32 = 256;
 pub const MAX_INPUTS: usize = 16;

@@ -16,9 +16,10 @@ cpu="$(lscpu | awk -F: '/Model name/ { gsub(/^ +/, "", $2); print $2; exit }')"
 mem="$(free -g | awk '/Mem:/ { print $2 " GiB" }')"
 vm_table="$(cargo run --locked -q --release -p poi-tests --bin gas-report -- registry artifacts/poi_registry.wasm)"
 staking_table="$(cargo run --locked -q --release -p poi-tests --bin gas-report -- staking artifacts/poi_staking.wasm)"
+consensus_table="$(cargo run --locked -q --release -p poi-tests --bin gas-report -- consensus artifacts)"
 
 awk '$1 == "alice" { for (i = 3; i <= NF; i++) printf "%s ", $i }' localnet/accounts.txt >"$work/alice"
-export POI_NETWORK=local POI_DEPLOYMENTS="$work/deployments.json" POI_MNEMONIC_FILE="$work/alice"
+export POI_NETWORK=local POI_DEPLOYMENTS="$work/deployments.json" POI_MNEMONIC_FILE="$work/alice" POI_VOTES_DIR="$work/votes"
 localnet/localnet.sh start >/dev/null
 "$poi" deploy >/dev/null
 head -c 3000000 /dev/urandom >"$work/data.bin"
@@ -31,7 +32,7 @@ read -r m_used m_wanted < <("$poi" registry register --json --kind model --file 
     --input x:f32:?x1x28x28 --output y:f32:?x10 | gas)
 read -r t_used t_wanted < <("$poi" registry transfer --json 2 --to wasm1gwrtyecc4lly2ul4vve98xtkuv3azfge6lu4y9 | gas)
 
-for who in bob validator; do
+for who in bob carol validator; do
     awk -v who="$who" '$1 == who { for (i = 3; i <= NF; i++) printf "%s ", $i }' localnet/accounts.txt >"$work/$who"
 done
 bob="$(awk '$1 == "bob" { print $2 }' localnet/accounts.txt)"
@@ -40,8 +41,45 @@ read -r so_used so_wanted < <(as bob staking register-operator --moniker bench |
 read -r sd_used sd_wanted < <(as bob staking delegate 1000 --operator "$bob" | gas)
 as bob staking opt-in >/dev/null
 read -r sd2_used sd2_wanted < <(as alice staking delegate 500 --operator "$bob" | gas)
+# The deployer (alice) administers staking: the validator account slashes for this measurement,
+# then the consensus contract is the slasher again.
+consensus="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["contracts"]["consensus"]["address"])' "$work/deployments.json")"
+as alice staking set-slasher "$(awk '$1 == "validator" { print $2 }' localnet/accounts.txt)" >/dev/null
 read -r ss_used ss_wanted < <(as validator staking slash --operator "$bob" --bps 100 --claim-id 1 | gas)
 read -r su_used su_wanted < <(as alice staking undelegate 100 | gas)
+as alice staking set-slasher "$consensus" >/dev/null
+
+# A claim round with a committee of three: bob, carol and the validator account.
+for who in carol validator; do
+    addr="$(awk -v who="$who" '$1 == who { print $2 }' localnet/accounts.txt)"
+    as "$who" staking register-operator --moniker "$who" >/dev/null
+    as "$who" staking delegate 1000 --operator "$addr" >/dev/null
+    as "$who" staking opt-in >/dev/null
+done
+head -c 4000 /dev/urandom >"$work/poi_verifier.wasm"
+head -c 30000 /dev/urandom >"$work/exact.onnx"
+exact_model="$(as alice registry register --kind model --file "$work/exact.onnx" --uri ipfs://exact \
+    --name exact --price 100stake --input x:f32:1x4 --output y:f32:1x2 --policy exact \
+    | python3 -c 'import json,sys; print(json.load(sys.stdin)["asset_id"])')"
+verifier="$(as alice registry approve-verifier "$work/poi_verifier.wasm" --version 0 --uri ipfs://v | python3 -c 'import json,sys; print(json.load(sys.stdin)["verifier_hash"])')"
+truth="$(printf truth | sha256sum | cut -d' ' -f1)"
+claim_json="$(as alice consensus submit --model "$exact_model" --verifier "$verifier" \
+    --input "x=$truth@ipfs://x" --output-hash "$truth")"
+claim="$(echo "$claim_json" | python3 -c 'import json,sys; print(json.load(sys.stdin)["claim_id"])')"
+read -r cs_used cs_wanted < <(echo "$claim_json" | gas)
+read -r cc_used cc_wanted < <(as bob consensus commit "$claim" --output-hash "$truth" | gas)
+as carol consensus commit "$claim" --output-hash "$truth" >/dev/null
+as validator consensus commit "$claim" --output-hash "$truth" >/dev/null
+height() { curl -s http://127.0.0.1:26657/status | python3 -c 'import json,sys; print(json.load(sys.stdin)["result"]["sync_info"]["latest_block_height"])'; }
+round() { as alice consensus show "$claim" | python3 -c "import json,sys; print(json.load(sys.stdin)['rounds'][-1]['$1'])"; }
+until (($(height) >= $(round commit_end))); do sleep 0.3; done
+read -r cr_used cr_wanted < <(as bob consensus reveal "$claim" | gas)
+as carol consensus reveal "$claim" >/dev/null
+as validator consensus reveal "$claim" >/dev/null
+read -r cf_used cf_wanted < <(as carol consensus finalize "$claim" | gas)
+dispute_end="$(as alice consensus show "$claim" | python3 -c 'import json,sys; print(json.load(sys.stdin)["dispute_end"])')"
+until (($(height) >= dispute_end)); do sleep 0.3; done
+read -r ce_used ce_wanted < <(as carol consensus finalize "$claim" | gas)
 
 cat >"$out" <<EOT
 # Benchmarks
@@ -75,6 +113,17 @@ The slash is of the operator with 1, 100 and 1000 delegators: it cuts the share 
 
 $staking_table
 
+## Consensus: gas per message of a full round in cosmwasm-vm
+
+The three optimised artefacts in cosmwasm-vm (\`tests/src/consensus_gas.rs\`): a claim, its committee
+committing and revealing (one member lies, one stays away), the first round's end, a dispute drawing a
+committee twice as large (at most 128), its votes, and the settlement that judges every member of both
+rounds. The consensus contract's queries run on the registry and staking artefacts; their gas, and that
+of the slashes and payouts it emits, is not in these numbers. The first-round committee is capped at 64
+and the dispute committee at 128, so the settlement below is the most a claim can cost.
+
+$consensus_table
+
 ## Registry: gas of real transactions on the local wasmd chain
 
 Simulated and included by \`poi\` on a fresh \`make localnet\` chain (gas wanted = simulated × 1.4).
@@ -94,5 +143,18 @@ Simulated and included by \`poi\` on a fresh \`make localnet\` chain (gas wanted
 | delegate | $sd2_used | $sd2_wanted |
 | slash | $ss_used | $ss_wanted |
 | undelegate | $su_used | $su_wanted |
+
+## Consensus: gas of a real claim round on the local wasmd chain
+
+A committee of three (the local network's parameters); finalise and settle include the staking and bank
+messages they emit (rewards to three operators, the fee split along the model's lineage, the refund).
+
+| transaction | gas used | gas wanted |
+|---|---:|---:|
+| submit_claim (committee of 3 drawn) | $cs_used | $cs_wanted |
+| commit_vote | $cc_used | $cc_wanted |
+| reveal_vote | $cr_used | $cr_wanted |
+| finalize (first round) | $cf_used | $cf_wanted |
+| finalize (settlement) | $ce_used | $ce_wanted |
 EOT
 echo "wrote $out"

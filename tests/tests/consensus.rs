@@ -726,6 +726,16 @@ fn every_bad_claim_or_vote_is_refused_and_changes_nothing() {
         },
     ));
     cases.push((
+        "contracts by a stranger",
+        outsider.clone(),
+        ExecuteMsg::UpdateContracts {
+            registry: Some(outsider.to_string()),
+            staking: None,
+        },
+        0,
+        ContractError::NotAdmin,
+    ));
+    cases.push((
         "params by a stranger",
         outsider.clone(),
         ExecuteMsg::UpdateParams(default_params()),
@@ -827,13 +837,24 @@ fn state(s: &Suite) -> String {
         .wrap()
         .query_wasm_smart(s.consensus(), &QueryMsg::Params {})
         .unwrap();
+    let config: serde_json::Value = s
+        .app
+        .wrap()
+        .query_wasm_smart(s.consensus(), &QueryMsg::Config {})
+        .unwrap();
     let ballots: Vec<_> = claims["claims"]
         .as_array()
         .unwrap()
         .iter()
         .map(|c| s.ballots(c["id"].as_u64().unwrap(), None))
         .collect();
-    format!("{claims}{params}{ballots:?}{}", s.balance(&s.consensus()))
+    let records: Vec<_> = (0..5)
+        .map(|i| s.record(&poi_tests::consensus::op(i)))
+        .collect();
+    format!(
+        "{claims}{params}{config}{ballots:?}{records:?}{}",
+        s.balance(&s.consensus())
+    )
 }
 
 #[test]

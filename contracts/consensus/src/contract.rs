@@ -90,7 +90,33 @@ pub fn execute(
         ExecuteMsg::Dispute { claim_id } => disputes::dispute(deps, env, info, claim_id),
         ExecuteMsg::UpdateParams(msg) => params::update(deps, info, msg),
         ExecuteMsg::UpdateAdmin { admin } => update_admin(deps, info, admin),
+        ExecuteMsg::UpdateContracts { registry, staking } => {
+            update_contracts(deps, info, registry, staking)
+        }
     }
+}
+
+fn update_contracts(
+    deps: DepsMut,
+    info: MessageInfo,
+    registry: Option<String>,
+    staking: Option<String>,
+) -> Result<Response, ContractError> {
+    let mut config = CONFIG.load(deps.storage)?;
+    if config.admin.as_ref() != Some(&info.sender) {
+        return Err(ContractError::NotAdmin);
+    }
+    if let Some(registry) = registry {
+        config.registry = deps.api.addr_validate(&registry)?;
+    }
+    if let Some(staking) = staking {
+        config.staking = deps.api.addr_validate(&staking)?;
+    }
+    CONFIG.save(deps.storage, &config)?;
+    Ok(Response::new()
+        .add_attribute("action", "update_contracts")
+        .add_attribute("registry", config.registry)
+        .add_attribute("staking", config.staking))
 }
 
 fn update_admin(

@@ -344,6 +344,12 @@ pub enum ExecuteMsg {
     },
     /// Admin only; every field is checked against its bounds.
     UpdateParams(ParamsMsg),
+    /// Admin only: point at new registry or staking contracts (fields left out stay). Claims already
+    /// open keep their committees; their settlement uses the contracts configured then.
+    UpdateContracts {
+        registry: Option<String>,
+        staking: Option<String>,
+    },
     UpdateAdmin {
         admin: Option<String>,
     },

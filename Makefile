@@ -9,16 +9,20 @@ export WASMD ?= $(POI_CACHE)/bin/wasmd
 POI := $(CARGO_TARGET_DIR)/release/poi
 
 .PHONY: setup wasm check-wasm schema schema-check lint unit-test reproducible localnet \
-	localnet-stop cli e2e test demo bench clean
+	localnet-stop cli e2e test demo bench bench-verifier browser-test clean
+
+CONTRACTS := artifacts/poi_registry.wasm artifacts/poi_staking.wasm artifacts/poi_consensus.wasm
 
 setup:
 	@scripts/setup.sh
 
+# The contracts, then the verifier; both record their sha256 in artifacts/checksums.txt.
 wasm:
 	@scripts/build-wasm.sh
+	@scripts/build-verifier.sh
 
 check-wasm:
-	cargo run --locked -q --release -p poi-tests --bin check-wasm -- artifacts/*.wasm
+	cargo run --locked -q --release -p poi-tests --bin check-wasm -- $(CONTRACTS)
 
 schema:
 	@scripts/schema.sh
@@ -59,12 +63,20 @@ e2e: cli
 bench: wasm cli
 	@scripts/bench.sh
 
+# The verifier in a real browser: headless Chromium runs www/poi-verifier.js on the test models.
+browser-test: cli
+	@node tests/browser/verifier.mjs
+
+bench-verifier: wasm
+	@scripts/bench-verifier.sh
+
 # The artefacts come first: the cosmwasm-vm tests among the unit tests run them.
 test: setup
 	$(MAKE) lint
 	$(MAKE) reproducible
 	$(MAKE) check-wasm
 	$(MAKE) unit-test
+	$(MAKE) browser-test
 	$(MAKE) schema-check
 	$(MAKE) e2e
 

@@ -81,6 +81,8 @@ dispute_end="$(as alice consensus show "$claim" | python3 -c 'import json,sys; p
 until (($(height) >= dispute_end)); do sleep 0.3; done
 read -r ce_used ce_wanted < <(as carol consensus finalize "$claim" | gas)
 
+# The verifier's section is written by scripts/bench-verifier.sh; keep it.
+verifier_section="$(python3 -c 'import re,sys; m=re.search(r"<!-- verifier:.*?<!-- /verifier -->", open(sys.argv[1]).read(), re.S); print(m.group(0) if m else "")' "$out" 2>/dev/null || true)"
 cat >"$out" <<EOT
 # Benchmarks
 
@@ -157,4 +159,5 @@ messages they emit (rewards to three operators, the fee split along the model's 
 | finalize (first round) | $cf_used | $cf_wanted |
 | finalize (settlement) | $ce_used | $ce_wanted |
 EOT
+if [[ -n "$verifier_section" ]]; then printf '\n%s\n' "$verifier_section" >>"$out"; fi
 echo "wrote $out"

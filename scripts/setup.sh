@@ -4,6 +4,9 @@
 #   - the wasm32-unknown-unknown Rust target, rustfmt and clippy
 #   - wasm-opt from the npm package binaryen (>= 121, for --llvm-memory-copy-fill-lowering)
 #   - wasmd, built from its Go module (libwasmvm comes with the wasmvm module)
+#   - for the verifier's tests: a Python venv with onnx (its backend test models) and onnxruntime,
+#     the test models laid out by scripts/onnx-test-data.py, npm playwright-core and
+#     onnxruntime-web, and Debian's chromium
 #
 # Everything lands in $POI_CACHE (default ~/.cache/poi), outside the clone.
 set -euo pipefail
@@ -49,5 +52,28 @@ if [[ ! -x "$wasmd" || "$(cat "$stamp" 2>/dev/null)" != "$wasmd_version" ]] || !
     echo "$wasmd_version" >"$stamp"
 fi
 "$wasmd" version >/dev/null
+
+venv="$cache/venv"
+if ! "$venv/bin/python" -c 'import onnx, onnxruntime, numpy' 2>/dev/null; then
+    step "installing onnx, onnxruntime and numpy into $venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check onnx==1.23.2 onnxruntime==1.32.0 numpy
+fi
+if [[ ! -d "$cache/onnx-data/light" ]]; then
+    step "laying out the ONNX backend test models in $cache/onnx-data"
+    "$venv/bin/python" "$(dirname "${BASH_SOURCE[0]}")/onnx-test-data.py" "$cache/onnx-data" >/dev/null
+fi
+if [[ ! -d "$cache/node/node_modules/playwright-core" || ! -d "$cache/node/node_modules/onnxruntime-web" ]]; then
+    step "installing playwright-core and onnxruntime-web from npm"
+    npm install --silent --no-audit --no-fund --prefix "$cache/node" playwright-core@1 onnxruntime-web@1
+fi
+if ! command -v chromium >/dev/null; then
+    step "installing chromium from Debian (headless browser tests)"
+    if [[ "$(id -u)" == 0 ]]; then
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null
+    else
+        sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null
+    fi
+fi
 
 step "ready: wasmd $wasmd_version at $wasmd, wasm-opt $("$wasm_opt" --version | awk "{print \$3}")"

@@ -8,6 +8,7 @@ mod network;
 mod registry;
 mod rpc;
 mod staking;
+mod verify;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -73,6 +74,8 @@ enum Command {
     /// The consensus contract: claims, votes, finalisation and disputes.
     #[command(subcommand)]
     Consensus(consensus::ConsensusCommand),
+    /// Run a model with the verifier and check its output (exit 0 match, 1 mismatch, 2 error).
+    Verify(Box<verify::VerifyArgs>),
     /// Show the address of the configured key.
     Address,
     /// List the networks of the networks file.
@@ -142,6 +145,7 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Networks => unreachable!("handled above"),
+        Command::Verify(_) => unreachable!("handled in main"),
         Command::Staking(cmd) => {
             let chain = Chain::connect(network)?;
             let contract = Deployments::address_of(&deployments, "staking")?;
@@ -187,7 +191,18 @@ fn default_votes_dir() -> PathBuf {
 }
 
 fn main() -> ExitCode {
-    match run(Cli::parse()) {
+    let cli = Cli::parse();
+    if let Command::Verify(args) = cli.command {
+        return match verify::run(*args, cli.json) {
+            Ok(true) => ExitCode::SUCCESS,
+            Ok(false) => ExitCode::from(1),
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                ExitCode::from(2)
+            }
+        };
+    }
+    match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");

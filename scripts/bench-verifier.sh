@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# The verifier benchmark: the same models and inputs, one run each (median of several), in native
+# tract, the artefact in wasmer, the artefact in Node, onnxruntime (Python, one thread) and
+# onnxruntime-web (Node, wasm, one thread). Rewrites the verifier section of docs/benchmarks.md.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cache="${POI_CACHE:-$HOME/.cache/poi}"
+runs="${RUNS:-5}"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+cd "$root"
+
+cases=(light/light_squeezenet light/light_shufflenet light/light_inception_v1 light/light_resnet50 light/light_densenet121 pytorch-converted/test_Conv2d)
+"$cache/venv/bin/python" scripts/bench/verifier-prepare.py "$cache/onnx-data" "$work" "${cases[@]}"
+manifest="$work/manifest.json"
+{
+    cargo run --locked -q --release -p poi-verifier-host --bin verifier-bench -- "$manifest" "$runs"
+    node scripts/bench/verifier-node.mjs "$manifest" "$runs"
+    "$cache/venv/bin/python" scripts/bench/verifier-onnxruntime.py "$manifest" "$runs"
+} >"$work/results.jsonl"
+
+table="$(python3 - "$work/results.jsonl" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+engines = ["tract-native", "artefact-wasmer", "artefact-node", "onnxruntime", "onnxruntime-web"]
+cases = list(dict.fromkeys(r["case"] for r in rows))
+ms = {(r["engine"], r["case"]): r["ms"] for r in rows}
+print("| model | " + " | ".join(engines) + " | wasmer / native | wasmer / ort-web |")
+print("|---|" + "---:|" * (len(engines) + 2))
+for c in cases:
+    cells = [f'{ms.get((e, c), float("nan")):.1f}' for e in engines]
+    w, n, web = ms.get(("artefact-wasmer", c)), ms.get(("tract-native", c)), ms.get(("onnxruntime-web", c))
+    print(f"| {c} | " + " | ".join(cells) + f" | {w / n:.2f} | {w / web:.2f} |")
+PY
+)"
+
+cpu="$(lscpu | awk -F: '/Model name/ { gsub(/^ +/, "", $2); print $2; exit }')"
+section="$work/section.md"
+cat >"$section" <<EOT
+<!-- verifier: written by scripts/bench-verifier.sh -->
+## Verifier: latency per model
+
+Measured by \`make bench-verifier\` on $(date -u +%Y-%m-%d) — $cpu, $(nproc) cores. Median of $runs runs
+of one verification each: load the model, prepare it for the inputs' shapes, run it once (what an
+operator does per claim). Milliseconds. \`artefact\` is \`artifacts/poi_verifier.wasm\`; wasmer uses
+Cranelift with NaN canonicalisation and metering; onnxruntime runs with one thread, onnxruntime-web
+with its single-threaded SIMD wasm build.
+
+$table
+
+Goals: the artefact in wasmer within 1.5x of native tract, and no slower than onnxruntime-web.
+<!-- /verifier -->
+EOT
+python3 - docs/benchmarks.md "$section" <<'PY'
+import re, sys
+doc, section = open(sys.argv[1]).read(), open(sys.argv[2]).read()
+pattern = re.compile(r"<!-- verifier:.*?<!-- /verifier -->\n?", re.S)
+doc = pattern.sub(lambda m: section, doc) if pattern.search(doc) else doc.rstrip("\n") + "\n\n" + section
+open(sys.argv[1], "w").write(doc)
+PY
+echo "$table"

@@ -1,0 +1,46 @@
+// The artefact in Node (www/poi-verifier.js) and onnxruntime-web (wasm, one thread): median
+// milliseconds to prepare a model and run it once. Usage: node verifier-node.mjs MANIFEST RUNS
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { loadVerifier } from "../../www/poi-verifier.js";
+
+const [manifestPath, runsArg] = process.argv.slice(2);
+const manifest = JSON.parse(readFileSync(manifestPath, "utf8"));
+const runs = Number(runsArg);
+const cache = process.env.POI_CACHE ?? join(process.env.HOME, ".cache/poi");
+const ort = await import(join(cache, "node/node_modules/onnxruntime-web/dist/ort.node.min.mjs")).catch(
+  () => import(join(cache, "node/node_modules/onnxruntime-web/dist/ort.mjs")),
+);
+ort.env.wasm.numThreads = 1;
+ort.env.wasm.simd = true;
+
+function npy(path) {
+  const b = readFileSync(path);
+  const headerLen = b.readUInt16LE(8);
+  const data = b.subarray(10 + headerLen);
+  return new Float32Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.length));
+}
+const median = (xs) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+const verifier = await loadVerifier(readFileSync(new URL("../../artifacts/poi_verifier.wasm", import.meta.url)));
+for (const entry of manifest) {
+  const model = readFileSync(entry.model);
+  const inputs = entry.inputs.map((i) => ({ name: i.name, format: "npy", bytes: readFileSync(i.npy) }));
+  const ours = [];
+  for (let r = 0; r < runs; r++) {
+    const t = performance.now();
+    await verifier.verify(model, inputs);
+    ours.push(performance.now() - t);
+  }
+  console.log(JSON.stringify({ engine: "artefact-node", case: entry.case, ms: median(ours) }));
+  const web = [];
+  for (let r = 0; r < runs; r++) {
+    const t = performance.now();
+    const session = await ort.InferenceSession.create(model, { executionProviders: ["wasm"] });
+    const feeds = Object.fromEntries(entry.inputs.map((i) => [i.name, new ort.Tensor("float32", npy(i.npy), i.shape)]));
+    await session.run(feeds);
+    web.push(performance.now() - t);
+    await session.release();
+  }
+  console.log(JSON.stringify({ engine: "onnxruntime-web", case: entry.case, ms: median(web) }));
+}

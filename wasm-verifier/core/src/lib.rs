@@ -1,0 +1,25 @@
+//! poi's verifier core: run an ONNX model with tract and name the result by a hash that is the same
+//! on every machine that runs the same verifier build.
+//!
+//! No I/O, clock, threads or randomness: everything comes in as bytes and goes out as bytes, so the
+//! same code runs natively and, compiled to `poi_verifier.wasm`, in wasmer and in browsers.
+//!
+//! - [`limits`]: what a model may cost before it is run at all.
+//! - [`input`]: decoding inputs from NumPy `.npy`, ONNX `TensorProto` `.pb` and JSON.
+//! - [`encoding`]: the canonical output encoding, `output_hash` and the receipt.
+//! - [`run`]: loading, checking and running a model.
+//! - [`request`]: the byte format the wasm module's ABI takes.
+//! - [`tolerance`]: comparing a recomputed output with a claimed one.
+
+pub mod dtype;
+pub mod encoding;
+pub mod error;
+pub mod input;
+pub mod limits;
+pub mod request;
+pub mod run;
+pub mod tolerance;
+
+pub use error::VerifyError;
+pub use limits::Limits;
+pub use run::{Verification, model_inputs, verify};

@@ -1,0 +1,205 @@
+//! Loading a model, checking it against the limits for the given inputs, and running it.
+
+use serde::Serialize;
+use tract_onnx::prelude::*;
+use tract_onnx::tract_hir::infer::Factoid;
+
+use crate::encoding::{self, OutputSummary};
+use crate::input::{self, NamedInput};
+use crate::{Limits, VerifyError};
+
+/// The result of one verified run.
+#[derive(Debug, Clone, Serialize)]
+pub struct Verification {
+    #[serde(with = "hex_bytes")]
+    pub output_hash: [u8; 32],
+    #[serde(with = "hex_bytes")]
+    pub receipt: [u8; 32],
+    pub outputs: Vec<OutputSummary>,
+    /// The canonical encoding the output hash is taken of; it carries every output value.
+    #[serde(skip)]
+    pub encoding: Vec<u8>,
+}
+
+mod hex_bytes {
+    pub fn serialize<S: serde::Serializer>(bytes: &[u8; 32], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&hex::encode(bytes))
+    }
+}
+
+fn unsupported(e: impl std::fmt::Display) -> VerifyError {
+    VerifyError::ModelUnsupported {
+        reason: format!("{e:#}"),
+    }
+}
+
+/// The names of a model's inputs, in the order it takes them.
+pub fn model_inputs(model: &[u8]) -> Result<Vec<String>, VerifyError> {
+    let model = tract_onnx::onnx()
+        .model_for_read(&mut &model[..])
+        .map_err(|e| VerifyError::ModelDecode {
+            reason: format!("{e:#}"),
+        })?;
+    Ok(model
+        .input_outlets()
+        .map_err(unsupported)?
+        .iter()
+        .map(|o| model.node(o.node).name.clone())
+        .collect())
+}
+
+/// Runs `model` on `inputs` and names the result. `verifier_hash` is the sha256 of the verifier
+/// build doing it, which the receipt includes; the verifier cannot know it of itself.
+pub fn verify(
+    model: &[u8],
+    inputs: &[NamedInput],
+    verifier_hash: &[u8; 32],
+    limits: &Limits,
+) -> Result<Verification, VerifyError> {
+    // tract reports bad models as errors, but a panic somewhere in it must not take down an
+    // operator either. (In the wasm build a panic traps, and the host reports the trap.)
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        verify_inner(model, inputs, verifier_hash, limits)
+    }))
+    .unwrap_or_else(|panic| {
+        let reason = panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_else(|| "unknown".into());
+        Err(VerifyError::Panicked { reason })
+    })
+}
+
+fn verify_inner(
+    model_bytes: &[u8],
+    inputs: &[NamedInput],
+    verifier_hash: &[u8; 32],
+    limits: &Limits,
+) -> Result<Verification, VerifyError> {
+    if model_bytes.len() as u64 > limits.max_model_bytes {
+        return Err(VerifyError::ModelTooLarge {
+            bytes: model_bytes.len() as u64,
+            max: limits.max_model_bytes,
+        });
+    }
+    let mut model = tract_onnx::onnx()
+        .model_for_read(&mut &model_bytes[..])
+        .map_err(|e| VerifyError::ModelDecode {
+            reason: format!("{e:#}"),
+        })?;
+    let nodes = model.nodes().len() as u64;
+    if nodes > limits.max_nodes {
+        return Err(VerifyError::TooManyNodes {
+            nodes,
+            max: limits.max_nodes,
+        });
+    }
+
+    // Inputs in the model's order, each checked against what the model declares.
+    let input_names: Vec<String> = model
+        .input_outlets()
+        .map_err(unsupported)?
+        .iter()
+        .map(|o| model.node(o.node).name.clone())
+        .collect();
+    if let Some(extra) = inputs.iter().find(|i| !input_names.contains(&i.name)) {
+        return Err(VerifyError::UnknownInput {
+            name: extra.name.clone(),
+        });
+    }
+    let mut tensors = TVec::new();
+    let mut input_hashes = Vec::with_capacity(input_names.len());
+    for (i, name) in input_names.iter().enumerate() {
+        let given = inputs
+            .iter()
+            .find(|x| x.name == *name)
+            .ok_or_else(|| VerifyError::MissingInput { name: name.clone() })?;
+        let tensor = input::decode(given, limits.max_tensor_elements)?;
+        let fact = InferenceFact::dt_shape(tensor.datum_type(), tensor.shape());
+        let declared = model.input_fact(i).map_err(unsupported)?.clone();
+        declared
+            .unify(&fact)
+            .map_err(|e| VerifyError::InputMismatch {
+                name: name.clone(),
+                reason: format!("the model declares {declared:?}, got {fact:?}: {e}"),
+            })?;
+        model.set_input_fact(i, fact).map_err(unsupported)?;
+        input_hashes.push(encoding::sha256(&given.bytes));
+        tensors.push(tensor.into_tvalue());
+    }
+    let output_names: Vec<String> = model
+        .output_outlets()
+        .map_err(unsupported)?
+        .iter()
+        .map(|o| {
+            model
+                .outlet_label(*o)
+                .map(str::to_string)
+                .unwrap_or_else(|| model.node(o.node).name.clone())
+        })
+        .collect();
+
+    let typed = model.into_typed().map_err(unsupported)?;
+    check_costs(&typed, limits)?;
+    let plan = typed
+        .into_optimized()
+        .and_then(|m| m.into_runnable())
+        .map_err(unsupported)?;
+    let outputs = plan.run(tensors).map_err(|e| VerifyError::Inference {
+        reason: format!("{e:#}"),
+    })?;
+    let named: Vec<(String, Tensor)> = output_names
+        .into_iter()
+        .zip(outputs)
+        .map(|(name, value)| (name, value.into_tensor()))
+        .collect();
+    let (encoding, summaries) = encoding::encode(&named)?;
+    let output_hash = encoding::sha256(&encoding);
+    let model_hash = encoding::sha256(model_bytes);
+    Ok(Verification {
+        output_hash,
+        receipt: encoding::receipt(&model_hash, &input_hashes, verifier_hash, &output_hash),
+        outputs: summaries,
+        encoding,
+    })
+}
+
+/// Refuses a model whose tensors or multiply-adds, for these input shapes, exceed the limits.
+fn check_costs(model: &TypedModel, limits: &Limits) -> Result<(), VerifyError> {
+    let mut flops: u64 = 0;
+    for node in model.nodes() {
+        for fact in &node.outputs {
+            if let Some(shape) = fact.fact.shape.as_concrete() {
+                let elements = shape
+                    .iter()
+                    .try_fold(1u64, |a, &d| a.checked_mul(d as u64))
+                    .unwrap_or(u64::MAX);
+                if elements > limits.max_tensor_elements {
+                    return Err(VerifyError::TensorTooLarge {
+                        name: node.name.clone(),
+                        elements,
+                        max: limits.max_tensor_elements,
+                    });
+                }
+            }
+        }
+        let inputs = model.node_input_facts(node.id).map_err(unsupported)?;
+        // Ops that cannot say what they cost count as free; the tensor limit still bounds them.
+        if let Ok(costs) = node.op.cost(&inputs) {
+            for (cost, count) in costs {
+                if matches!(cost, tract_onnx::tract_core::ops::Cost::FMA(_)) {
+                    let n = count.to_i64().unwrap_or(i64::MAX).max(0) as u64;
+                    flops = flops.saturating_add(n);
+                }
+            }
+        }
+    }
+    if flops > limits.max_flops {
+        return Err(VerifyError::TooManyFlops {
+            flops,
+            max: limits.max_flops,
+        });
+    }
+    Ok(())
+}

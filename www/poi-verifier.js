@@ -1,0 +1,114 @@
+// poi's verifier in the browser and in Node: loads poi_verifier.wasm, checks its sha256 against
+// the one approved on chain, and runs models with it. The same bytes run in wasmer for operators,
+// so the output hash is the same everywhere. A plain ES module: no bundler, no dependencies.
+//
+//   import { loadVerifier } from "./poi-verifier.js";
+//   const verifier = await loadVerifier(wasmBytes, { sha256: "…approved hash…" });
+//   const { output_hash, receipt, outputs } = await verifier.verify(modelBytes, [
+//     { name: "input", format: "npy", bytes: inputBytes },   // format: npy | onnx_pb | json
+//   ]);
+
+const FORMATS = { npy: 0, onnx_pb: 1, json: 2 };
+
+/** Thrown for every failure: `kind` names it (the verifier's error kinds, or "trap", "hash", "abi"). */
+export class VerifierError extends Error {
+  constructor(kind, message, detail = {}) {
+    super(message);
+    this.name = "VerifierError";
+    this.kind = kind;
+    this.detail = detail;
+  }
+}
+
+function hex(bytes) {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+export async function sha256Hex(bytes) {
+  return hex(new Uint8Array(await crypto.subtle.digest("SHA-256", bytes)));
+}
+
+function encodeRequest(verifierHash, model, inputs, limits = {}) {
+  const text = new TextEncoder();
+  const names = inputs.map((i) => text.encode(i.name));
+  let size = 4 + 1 + 32 + 4 * 8 + 8 + model.length + 4;
+  inputs.forEach((input, k) => (size += 1 + 4 + names[k].length + 8 + input.bytes.length));
+  const out = new Uint8Array(size);
+  const view = new DataView(out.buffer);
+  let at = 0;
+  out.set(text.encode("POIV"), at); at += 4;
+  out[at++] = 1;
+  out.set(verifierHash, at); at += 32;
+  for (const key of ["max_model_bytes", "max_nodes", "max_tensor_elements", "max_flops"]) {
+    view.setBigUint64(at, BigInt(limits[key] ?? 0), true); at += 8;
+  }
+  view.setBigUint64(at, BigInt(model.length), true); at += 8;
+  out.set(model, at); at += model.length;
+  view.setUint32(at, inputs.length, true); at += 4;
+  inputs.forEach((input, k) => {
+    const format = FORMATS[input.format];
+    if (format === undefined) throw new VerifierError("request", `unknown input format ${input.format}`);
+    out[at++] = format;
+    view.setUint32(at, names[k].length, true); at += 4;
+    out.set(names[k], at); at += names[k].length;
+    view.setBigUint64(at, BigInt(input.bytes.length), true); at += 8;
+    out.set(input.bytes, at); at += input.bytes.length;
+  });
+  return out;
+}
+
+/**
+ * Compiles the verifier. `options.sha256`, if given, must match the bytes (the hash approved in
+ * the registry); a mismatch is refused before anything runs.
+ */
+export async function loadVerifier(wasmBytes, options = {}) {
+  const bytes = wasmBytes instanceof Uint8Array ? wasmBytes : new Uint8Array(wasmBytes);
+  const digest = await sha256Hex(bytes);
+  if (options.sha256 && options.sha256.toLowerCase() !== digest) {
+    throw new VerifierError("hash", `verifier sha256 is ${digest}, expected ${options.sha256}`);
+  }
+  const module = await WebAssembly.compile(bytes);
+  const imports = WebAssembly.Module.imports(module);
+  if (imports.length > 0) {
+    throw new VerifierError("abi", `the verifier must import nothing, it imports ${imports.length}`);
+  }
+  return new Verifier(module, digest);
+}
+
+export class Verifier {
+  constructor(module, sha256) {
+    this.module = module;
+    this.sha256 = sha256;
+    this.hashBytes = Uint8Array.from(sha256.match(/../g), (h) => parseInt(h, 16));
+  }
+
+  /**
+   * Runs `model` (ONNX bytes) on `inputs` ([{ name, format, bytes }]). Each call gets a fresh
+   * instance, so a trap or a leak cannot affect the next one. Returns { output_hash, receipt,
+   * outputs: [{ name, dtype, shape }], encoding: Uint8Array }.
+   */
+  async verify(model, inputs, limits = {}) {
+    const request = encodeRequest(this.hashBytes, model, inputs, limits);
+    // Asynchronous: browsers refuse to instantiate a module this large synchronously.
+    const instance = await WebAssembly.instantiate(this.module, {});
+    const e = instance.exports;
+    let status;
+    try {
+      const ptr = e.poi_alloc(request.length);
+      new Uint8Array(e.memory.buffer, ptr, request.length).set(request);
+      status = e.poi_verify(ptr, request.length);
+    } catch (err) {
+      throw new VerifierError("trap", `the verifier trapped: ${err.message}`);
+    }
+    if (status === 2) throw new VerifierError("abi", "malformed call");
+    const read = (p, l) => new Uint8Array(e.memory.buffer, p(), l()).slice();
+    const result = JSON.parse(new TextDecoder().decode(read(e.poi_result_ptr, e.poi_result_len)));
+    if (!result.ok) throw new VerifierError(result.error.kind, result.error.message, result.error);
+    return {
+      output_hash: result.output_hash,
+      receipt: result.receipt,
+      outputs: result.outputs,
+      encoding: read(e.poi_output_ptr, e.poi_output_len),
+    };
+  }
+}

@@ -66,6 +66,7 @@ bench: wasm cli
 # The verifier in a real browser: headless Chromium runs www/poi-verifier.js on the test models.
 browser-test: cli
 	@node tests/browser/verifier.mjs
+	@tests/verifier/real-models.sh
 
 bench-verifier: wasm
 	@scripts/bench-verifier.sh

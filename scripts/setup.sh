@@ -63,6 +63,21 @@ if [[ ! -d "$cache/onnx-data/light" ]]; then
     step "laying out the ONNX backend test models in $cache/onnx-data"
     "$venv/bin/python" "$(dirname "${BASH_SOURCE[0]}")/onnx-test-data.py" "$cache/onnx-data" >/dev/null
 fi
+if [[ ! -f "$cache/real-models/ch_PP-OCRv4_det_infer.onnx" ]]; then
+    step "fetching real models shipped in a PyPI package (rapidocr-onnxruntime 1.4.4)"
+    mkdir -p "$cache/real-models"
+    "$venv/bin/pip" download --quiet --disable-pip-version-check --no-deps --dest "$cache/real-models" \
+        rapidocr-onnxruntime==1.4.4
+    "$venv/bin/python" - "$cache/real-models" <<'PY'
+import glob, os, sys, zipfile
+out = sys.argv[1]
+wheel = zipfile.ZipFile(glob.glob(os.path.join(out, "rapidocr_onnxruntime-1.4.4-*.whl"))[0])
+for name in wheel.namelist():
+    if name.endswith(".onnx"):
+        with open(os.path.join(out, os.path.basename(name)), "wb") as f:
+            f.write(wheel.read(name))
+PY
+fi
 if [[ ! -d "$cache/node/node_modules/playwright-core" || ! -d "$cache/node/node_modules/onnxruntime-web" ]]; then
     step "installing playwright-core and onnxruntime-web from npm"
     npm install --silent --no-audit --no-fund --prefix "$cache/node" playwright-core@1 onnxruntime-web@1

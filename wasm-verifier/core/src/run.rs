@@ -118,12 +118,7 @@ fn verify_inner(
         let tensor = input::decode(given, limits.max_tensor_elements)?;
         let fact = InferenceFact::dt_shape(tensor.datum_type(), tensor.shape());
         let declared = model.input_fact(i).map_err(unsupported)?.clone();
-        declared
-            .unify(&fact)
-            .map_err(|e| VerifyError::InputMismatch {
-                name: name.clone(),
-                reason: format!("the model declares {declared:?}, got {fact:?}: {e}"),
-            })?;
+        check_input(name, &declared, &tensor)?;
         model.set_input_fact(i, fact).map_err(unsupported)?;
         input_hashes.push(encoding::sha256(&given.bytes));
         tensors.push(tensor.into_tvalue());
@@ -165,6 +160,42 @@ fn verify_inner(
     })
 }
 
+/// The given tensor must have the declared element type and rank, and every declared fixed
+/// dimension; symbolic dimensions (a batch size, a sequence length) take any size.
+fn check_input(name: &str, declared: &InferenceFact, tensor: &Tensor) -> Result<(), VerifyError> {
+    let mismatch = |reason: String| VerifyError::InputMismatch {
+        name: name.to_string(),
+        reason,
+    };
+    if let Some(dt) = declared.datum_type.concretize()
+        && dt != tensor.datum_type()
+    {
+        return Err(mismatch(format!(
+            "the model takes {dt:?}, got {:?}",
+            tensor.datum_type()
+        )));
+    }
+    let dims: Vec<_> = declared.shape.dims().collect();
+    if !declared.shape.is_open() && dims.len() != tensor.rank() {
+        return Err(mismatch(format!(
+            "the model takes rank {}, got shape {:?}",
+            dims.len(),
+            tensor.shape()
+        )));
+    }
+    for (axis, (dim, &given)) in dims.iter().zip(tensor.shape()).enumerate() {
+        if let Some(fixed) = dim.concretize().and_then(|d| d.to_i64().ok())
+            && fixed != given as i64
+        {
+            return Err(mismatch(format!(
+                "axis {axis} must be {fixed}, got shape {:?}",
+                tensor.shape()
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Refuses a model whose tensors or multiply-adds, for these input shapes, exceed the limits.
 fn check_costs(model: &TypedModel, limits: &Limits) -> Result<(), VerifyError> {
     let mut flops: u64 = 0;
@@ -202,4 +233,43 @@ fn check_costs(model: &TypedModel, limits: &Limits) -> Result<(), VerifyError> {
         });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn declared(dims: &str) -> InferenceFact {
+        // "N,3,?" : a symbol, a fixed size, an unknown size.
+        let dims: TVec<tract_onnx::tract_hir::infer::DimFact> = dims
+            .split(',')
+            .map(|d| match d {
+                "?" => tract_onnx::tract_hir::infer::GenericFactoid::Any,
+                "N" => tract_onnx::tract_hir::infer::GenericFactoid::Only(TDim::Sym(
+                    SymbolScope::default().sym("N"),
+                )),
+                n => tract_onnx::tract_hir::infer::GenericFactoid::Only(TDim::from(
+                    n.parse::<i64>().unwrap(),
+                )),
+            })
+            .collect();
+        InferenceFact::dt(f32::datum_type())
+            .with_shape(tract_onnx::tract_hir::infer::ShapeFactoid::closed(dims))
+    }
+
+    #[test]
+    fn symbolic_dimensions_take_any_size_and_fixed_ones_must_match() {
+        let fact = declared("N,3,?");
+        assert!(check_input("x", &fact, &Tensor::zero::<f32>(&[7, 3, 5]).unwrap()).is_ok());
+        for bad in [
+            Tensor::zero::<f32>(&[7, 4, 5]).unwrap(),
+            Tensor::zero::<f32>(&[7, 3]).unwrap(),
+            Tensor::zero::<i64>(&[7, 3, 5]).unwrap(),
+        ] {
+            assert!(matches!(
+                check_input("x", &fact, &bad),
+                Err(VerifyError::InputMismatch { .. })
+            ));
+        }
+    }
 }

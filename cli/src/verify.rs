@@ -131,19 +131,10 @@ pub fn run(args: VerifyArgs, json: bool) -> Result<bool> {
             let r = with_progress("running the model", || {
                 verifier.verify(&model, &inputs, &limits)
             })?;
-            let outputs = r
-                .outputs
-                .into_iter()
-                .map(|o| OutputSummary {
-                    name: o.name,
-                    dtype: o.dtype,
-                    shape: o.shape,
-                })
-                .collect();
             (
                 r.output_hash,
                 r.receipt,
-                outputs,
+                r.outputs,
                 r.encoding,
                 verifier.sha256_hex(),
             )

@@ -20,37 +20,34 @@ use crate::state::{COMMITTEES, CONFIG, NEXT_CLAIM_ID, PARAMS, RECORDS, claims};
 
 const MAX_INPUT_NAME_LEN: usize = 128;
 
-fn invalid(field: &'static str, reason: impl Into<String>) -> ContractError {
-    ContractError::InvalidField {
-        field,
-        reason: reason.into(),
-    }
-}
-
 /// The inputs must name each of the model's inputs once, with a fetchable URI.
 fn check_inputs(inputs: &[InputRef], spec: &ModelSpec) -> Result<(), ContractError> {
     if inputs.is_empty() || inputs.len() > MAX_INPUTS {
-        return Err(invalid("inputs", format!("1 to {MAX_INPUTS} inputs")));
+        return Err(ContractError::invalid(
+            "inputs",
+            format!("1 to {MAX_INPUTS} inputs"),
+        ));
     }
     let mut names = BTreeSet::new();
     for input in inputs {
         if input.name.is_empty() || input.name.len() > MAX_INPUT_NAME_LEN {
-            return Err(invalid(
+            return Err(ContractError::invalid(
                 "inputs.name",
                 format!("1 to {MAX_INPUT_NAME_LEN} bytes"),
             ));
         }
         if !names.insert(input.name.as_str()) {
-            return Err(invalid(
+            return Err(ContractError::invalid(
                 "inputs.name",
                 format!("{} given twice", input.name),
             ));
         }
-        poi_types::uri::check(&input.uri).map_err(|reason| invalid("inputs.uri", reason))?;
+        poi_types::uri::check(&input.uri)
+            .map_err(|reason| ContractError::invalid("inputs.uri", reason))?;
     }
     let expected: BTreeSet<&str> = spec.inputs.iter().map(|t| t.name.as_str()).collect();
     if names != expected {
-        return Err(invalid(
+        return Err(ContractError::invalid(
             "inputs",
             format!(
                 "the model takes {}",
@@ -63,9 +60,8 @@ fn check_inputs(inputs: &[InputRef], spec: &ModelSpec) -> Result<(), ContractErr
 
 fn check_output(output: &ClaimedOutput, tolerance: bool) -> Result<(), ContractError> {
     match &output.output_uri {
-        Some(uri) => {
-            poi_types::uri::check(uri).map_err(|reason| invalid("output.output_uri", reason))
-        }
+        Some(uri) => poi_types::uri::check(uri)
+            .map_err(|reason| ContractError::invalid("output.output_uri", reason)),
         None if tolerance => Err(ContractError::OutputUriRequired),
         None => Ok(()),
     }
@@ -191,15 +187,16 @@ pub fn submit(
                 denom: config.denom,
             });
         }
-        Some(coin) => Uint128::try_from(coin.amount).map_err(|_| invalid("price", "too large"))?,
+        Some(coin) => Uint128::try_from(coin.amount)
+            .map_err(|_| ContractError::invalid("price", "too large"))?,
         None => Uint128::zero(),
     };
     let paid = Uint128::try_from(must_pay(&info, &config.denom)?)
-        .map_err(|_| invalid("funds", "too large"))?;
+        .map_err(|_| ContractError::invalid("funds", "too large"))?;
     let required = price
         .checked_add(params.fee_floor)
         .and_then(|r| r.checked_add(params.claimant_bond))
-        .map_err(|_| invalid("price", "too large"))?;
+        .map_err(|_| ContractError::invalid("price", "too large"))?;
     if paid < required {
         return Err(ContractError::Underpaid {
             required: required.u128(),
@@ -257,7 +254,7 @@ pub fn load(storage: &dyn cosmwasm_std::Storage, id: u64) -> Result<Claim, Contr
 
 pub fn check_salt(salt: &Binary) -> Result<(), ContractError> {
     if salt.len() < MIN_SALT_LEN || salt.len() > MAX_SALT_LEN {
-        return Err(invalid(
+        return Err(ContractError::invalid(
             "salt",
             format!("{MIN_SALT_LEN} to {MAX_SALT_LEN} bytes"),
         ));

@@ -112,3 +112,13 @@ pub enum ContractError {
         denom: String,
     },
 }
+
+impl ContractError {
+    /// A field of a message that is out of its bounds.
+    pub fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
+        ContractError::InvalidField {
+            field,
+            reason: reason.into(),
+        }
+    }
+}

@@ -11,23 +11,19 @@ use poi_types::staking::SlashDestination;
 use crate::ContractError;
 use crate::state::{CONFIG, PARAMS};
 
-fn invalid(field: &'static str, reason: impl Into<String>) -> ContractError {
-    ContractError::InvalidField {
-        field,
-        reason: reason.into(),
-    }
-}
-
 fn check_bps(field: &'static str, bps: u16) -> Result<(), ContractError> {
     if bps > BPS {
-        return Err(invalid(field, "at most 10000 bps"));
+        return Err(ContractError::invalid(field, "at most 10000 bps"));
     }
     Ok(())
 }
 
 fn check_window(field: &'static str, blocks: u64) -> Result<(), ContractError> {
     if blocks == 0 || blocks > MAX_WINDOW {
-        return Err(invalid(field, format!("1 to {MAX_WINDOW} blocks")));
+        return Err(ContractError::invalid(
+            field,
+            format!("1 to {MAX_WINDOW} blocks"),
+        ));
     }
     Ok(())
 }
@@ -35,7 +31,7 @@ fn check_window(field: &'static str, blocks: u64) -> Result<(), ContractError> {
 /// Checks every field against its bounds and the addresses against the chain.
 pub fn validate(api: &dyn Api, msg: ParamsMsg) -> Result<Params, ContractError> {
     if msg.committee_size == 0 || msg.committee_size > MAX_COMMITTEE_SIZE {
-        return Err(invalid(
+        return Err(ContractError::invalid(
             "committee_size",
             format!("1 to {MAX_COMMITTEE_SIZE}"),
         ));
@@ -43,19 +39,22 @@ pub fn validate(api: &dyn Api, msg: ParamsMsg) -> Result<Params, ContractError> 
     if msg.escalation_committee_size <= msg.committee_size
         || msg.escalation_committee_size > MAX_ESCALATION_SIZE
     {
-        return Err(invalid(
+        return Err(ContractError::invalid(
             "escalation_committee_size",
             format!("more than committee_size, at most {MAX_ESCALATION_SIZE}"),
         ));
     }
     if msg.max_candidates < msg.escalation_committee_size || msg.max_candidates > MAX_CANDIDATES {
-        return Err(invalid(
+        return Err(ContractError::invalid(
             "max_candidates",
             format!("at least escalation_committee_size, at most {MAX_CANDIDATES}"),
         ));
     }
     if msg.quorum_bps <= BPS / 2 || msg.quorum_bps > BPS {
-        return Err(invalid("quorum_bps", "more than 5000, at most 10000"));
+        return Err(ContractError::invalid(
+            "quorum_bps",
+            "more than 5000, at most 10000",
+        ));
     }
     check_window("commit_window", msg.commit_window)?;
     check_window("reveal_window", msg.reveal_window)?;
@@ -64,7 +63,10 @@ pub fn validate(api: &dyn Api, msg: ParamsMsg) -> Result<Params, ContractError> 
     check_bps("no_show_slash_bps", msg.no_show_slash_bps)?;
     check_bps("forfeit_to_voters_bps", msg.forfeit_to_voters_bps)?;
     if msg.dispute_bond.is_zero() {
-        return Err(invalid("dispute_bond", "must be more than zero"));
+        return Err(ContractError::invalid(
+            "dispute_bond",
+            "must be more than zero",
+        ));
     }
     let forfeit_destination = match msg.forfeit_destination {
         SlashDestination::Burn {} => SlashDestination::Burn {},
@@ -73,7 +75,10 @@ pub fn validate(api: &dyn Api, msg: ParamsMsg) -> Result<Params, ContractError> 
         },
     };
     if msg.auditors.len() > MAX_AUDITORS {
-        return Err(invalid("auditors", format!("at most {MAX_AUDITORS}")));
+        return Err(ContractError::invalid(
+            "auditors",
+            format!("at most {MAX_AUDITORS}"),
+        ));
     }
     let auditors = msg
         .auditors

@@ -17,14 +17,14 @@
 //! `sha256(model_hash ‖ sha256 of each input's bytes, in the model's input order ‖ verifier_hash ‖
 //! output_hash)` and names the exact computation a vote is about.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tract_onnx::prelude::*;
 
 use crate::{VerifyError, dtype};
 
 /// What an output is, without its values.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OutputSummary {
     pub name: String,
     pub dtype: String,

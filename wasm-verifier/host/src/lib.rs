@@ -14,6 +14,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use poi_verifier::Limits;
+use poi_verifier::encoding::OutputSummary;
 use poi_verifier::input::NamedInput;
 use poi_verifier::request::Request;
 use serde::{Deserialize, Serialize};
@@ -66,18 +67,11 @@ impl Default for HostConfig {
 pub struct HostVerification {
     pub output_hash: String,
     pub receipt: String,
-    pub outputs: Vec<OutputInfo>,
+    pub outputs: Vec<OutputSummary>,
     /// The canonical encoding (see `poi_verifier::encoding`).
     #[serde(skip)]
     pub encoding: Vec<u8>,
     pub points_used: u64,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OutputInfo {
-    pub name: String,
-    pub dtype: String,
-    pub shape: Vec<u64>,
 }
 
 fn cost(_operator: &Operator) -> u64 {
@@ -241,8 +235,9 @@ impl WasmVerifier {
             .map_err(|e| HostError::Abi(format!("result is not JSON: {e}")))?;
         match status {
             0 => {
-                let outputs: Vec<OutputInfo> = serde_json::from_value(json["outputs"].clone())
-                    .map_err(|e| HostError::Abi(format!("outputs: {e}")))?;
+                let outputs: Vec<OutputSummary> =
+                    serde_json::from_value(json["outputs"].clone())
+                        .map_err(|e| HostError::Abi(format!("outputs: {e}")))?;
                 Ok(HostVerification {
                     output_hash: json["output_hash"].as_str().unwrap_or_default().to_string(),
                     receipt: json["receipt"].as_str().unwrap_or_default().to_string(),

@@ -16,10 +16,12 @@ CONTRACTS := artifacts/poi_registry.wasm artifacts/poi_staking.wasm artifacts/po
 setup:
 	@scripts/setup.sh
 
-# The contracts, then the verifier; both record their sha256 in artifacts/checksums.txt.
+# The contracts, then the verifier (both record their sha256 in artifacts/checksums.txt), then
+# the light client's wasm-bindgen build into www/light-client/.
 wasm:
 	@scripts/build-wasm.sh
 	@scripts/build-verifier.sh
+	@scripts/build-light-client.sh
 
 check-wasm:
 	cargo run --locked -q --release -p poi-tests --bin check-wasm -- $(CONTRACTS)
@@ -59,6 +61,7 @@ e2e: cli
 	@tests/e2e/registry.sh
 	@tests/e2e/staking.sh
 	@tests/e2e/consensus.sh
+	@tests/e2e/light-client.sh
 
 bench: wasm cli
 	@scripts/bench.sh

@@ -11,6 +11,7 @@
 # Everything lands in $POI_CACHE (default ~/.cache/poi), outside the clone.
 set -euo pipefail
 
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cache="${POI_CACHE:-$HOME/.cache/poi}"
 wasmd_version="${WASMD_VERSION:-v0.70.3}"
 binaryen_version="${BINARYEN_VERSION:-132.0.0}"
@@ -40,6 +41,18 @@ if ! "$wasm_opt" --version 2>/dev/null | grep -q "version ${binaryen_version%%.*
 fi
 "$wasm_opt" --help | grep -q -- --llvm-memory-copy-fill-lowering \
     || { echo "setup: $wasm_opt lacks --llvm-memory-copy-fill-lowering" >&2; exit 1; }
+
+# wasm-bindgen-cli must match the wasm-bindgen crate in Cargo.lock exactly. Its own lock file names
+# a crate the registry here lacks, so it is resolved afresh; optimisation is kept low because it
+# only rewrites one small module per build.
+bindgen_version="$("$root/scripts/wasm-bindgen-version.sh")"
+bindgen="$cache/wasm-bindgen-$bindgen_version/bin/wasm-bindgen"
+if ! "$bindgen" --version 2>/dev/null | grep -q "$bindgen_version"; then
+    step "building wasm-bindgen-cli $bindgen_version (a few minutes the first time)"
+    CARGO_TARGET_DIR="$cache/wasm-bindgen-build" CARGO_PROFILE_RELEASE_OPT_LEVEL=1 \
+        CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 CARGO_PROFILE_RELEASE_LTO=false \
+        cargo install -q wasm-bindgen-cli --version "$bindgen_version" --root "$cache/wasm-bindgen-$bindgen_version"
+fi
 
 wasmd="$cache/bin/wasmd"
 stamp="$cache/bin/wasmd.version"

@@ -4,6 +4,7 @@ mod chain;
 mod consensus;
 mod deploy;
 mod keys;
+mod light;
 mod network;
 mod registry;
 mod rpc;
@@ -74,6 +75,8 @@ enum Command {
     /// The consensus contract: claims, votes, finalisation and disputes.
     #[command(subcommand)]
     Consensus(consensus::ConsensusCommand),
+    /// Read poi state through the light client: verified headers, proven records, re-checks.
+    Light(light::LightArgs),
     /// Run a model with the verifier and check its output (exit 0 match, 1 mismatch, 2 error).
     Verify(Box<verify::VerifyArgs>),
     /// Show the address of the configured key.
@@ -146,6 +149,7 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Networks => unreachable!("handled above"),
         Command::Verify(_) => unreachable!("handled in main"),
+        Command::Light(_) => unreachable!("handled in light_command"),
         Command::Staking(cmd) => {
             let chain = Chain::connect(network)?;
             let contract = Deployments::address_of(&deployments, "staking")?;
@@ -190,6 +194,37 @@ fn default_votes_dir() -> PathBuf {
         .join("votes")
 }
 
+/// `poi light`: like `poi verify`, a re-check that does not reproduce the claim exits 1.
+fn light_command(cli: Cli) -> ExitCode {
+    let outcome = (|| {
+        let network = Network::load(&cli.networks_file, &cli.network)?;
+        let deployments = cli
+            .deployments
+            .clone()
+            .unwrap_or_else(|| network.deployments_file(&cli.network));
+        let Command::Light(args) = cli.command else {
+            unreachable!("checked by the caller")
+        };
+        light::run(
+            args,
+            &light::LightSession {
+                network: &network,
+                network_name: &cli.network,
+                deployments: &deployments,
+                json: cli.json,
+            },
+        )
+    })();
+    match outcome {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     if let Command::Verify(args) = cli.command {
@@ -201,6 +236,9 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         };
+    }
+    if matches!(cli.command, Command::Light(_)) {
+        return light_command(cli);
     }
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,266 @@
+//! `poi light`: read poi state through the light client — headers verified from a checkpoint,
+//! records proven against the verified app hash — and re-run a claim. Exit status for `recheck`:
+//! 0 reproduced, 1 not reproduced, 2 error.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Subcommand};
+use poi_light_client::client::{Checkpoint, LightClient};
+use poi_light_client::recheck::recheck;
+use poi_light_client::store::FileTrustStore;
+use poi_light_client::verifier::TrustOptions;
+use tendermint::Time;
+
+use crate::deploy::Deployments;
+use crate::network::Network;
+
+#[derive(Args)]
+pub struct LightArgs {
+    /// The trust store (the latest verified header); default ~/.poi/light/<network>.json.
+    #[arg(long, env = "POI_LIGHT_STORE")]
+    store: Option<PathBuf>,
+    #[command(subcommand)]
+    command: LightCommand,
+}
+
+#[derive(Subcommand)]
+pub enum LightCommand {
+    /// Verify headers up to the latest (or --height); start from a checkpoint the first time.
+    Sync {
+        /// RPC server to read from; default the network's.
+        #[arg(long)]
+        rpc: Option<String>,
+        /// Another RPC server every verified header is cross-checked with (repeatable).
+        #[arg(long = "witness")]
+        witnesses: Vec<String>,
+        /// Checkpoint height, obtained from a source you trust.
+        #[arg(long, requires = "trust_hash")]
+        trust_height: Option<u64>,
+        /// Header hash at the checkpoint height.
+        #[arg(long, requires = "trust_height")]
+        trust_hash: Option<String>,
+        /// How long a verified header may be built on, in seconds (below the unbonding period).
+        #[arg(long)]
+        trusting_period: Option<u64>,
+        /// Verify up to this height instead of the latest.
+        #[arg(long)]
+        height: Option<u64>,
+    },
+    /// A claim with its status, rounds, committees and ballots, proven from contract storage.
+    Claim { id: u64 },
+    /// A registry asset, proven from contract storage.
+    Asset { id: u64 },
+    /// An approved verifier build, proven from contract storage.
+    Verifier { hash: String },
+    /// Re-run a proven claim: fetch model and inputs, check their hashes, run the verifier.
+    Recheck {
+        id: u64,
+        /// The verifier artefact; its sha256 must be the claim's verifier hash.
+        #[arg(
+            long,
+            env = "POI_VERIFIER",
+            default_value = "artifacts/poi_verifier.wasm"
+        )]
+        verifier: PathBuf,
+    },
+}
+
+pub struct LightSession<'a> {
+    pub network: &'a Network,
+    pub network_name: &'a str,
+    pub deployments: &'a Path,
+    pub json: bool,
+}
+
+fn default_store(network: &str) -> PathBuf {
+    std::env::var_os("HOME")
+        .map_or_else(|| PathBuf::from("."), PathBuf::from)
+        .join(".poi/light")
+        .join(format!("{network}.json"))
+}
+
+fn now() -> Time {
+    Time::now()
+}
+
+fn print<T: serde::Serialize>(json: bool, value: &T, text: impl FnOnce() -> String) -> Result<()> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(value)?);
+    } else {
+        println!("{}", text());
+    }
+    Ok(())
+}
+
+/// Opens the trust store and brings it to the chain's latest header, so reads are recent and
+/// cross-checked with the witnesses.
+fn synced(store: FileTrustStore) -> Result<LightClient> {
+    let mut client = LightClient::open(store)?;
+    client.sync(None, now())?;
+    Ok(client)
+}
+
+/// Runs a `poi light` command; `Ok(false)` is a re-check that did not reproduce the claim.
+pub fn run(args: LightArgs, session: &LightSession) -> Result<bool> {
+    let store = FileTrustStore::new(
+        args.store
+            .unwrap_or_else(|| default_store(session.network_name)),
+    );
+    let json = session.json;
+    match args.command {
+        LightCommand::Sync {
+            rpc,
+            witnesses,
+            trust_height,
+            trust_hash,
+            trusting_period,
+            height,
+        } => {
+            let mut client = match (trust_height, trust_hash) {
+                (Some(height), Some(hash)) => {
+                    let mut options = TrustOptions::default();
+                    if let Some(secs) = trusting_period {
+                        options.trusting_period_secs = secs;
+                    }
+                    LightClient::init(
+                        store,
+                        rpc.as_deref().unwrap_or(&session.network.rpc),
+                        &witnesses,
+                        Some(&session.network.chain_id),
+                        &Checkpoint { height, hash },
+                        options,
+                    )?
+                }
+                _ => {
+                    if rpc.is_some() || !witnesses.is_empty() || trusting_period.is_some() {
+                        bail!(
+                            "--rpc, --witness and --trusting-period are set with a checkpoint (--trust-height, --trust-hash)"
+                        );
+                    }
+                    LightClient::open(store)?
+                }
+            };
+            let report = client.sync(height, now())?;
+            print(json, &report, || {
+                format!(
+                    "{} verified at height {} (from {}{})\nheader {}\napp hash {}\n{} witness(es) agree",
+                    report.chain_id,
+                    report.height,
+                    report.from_height,
+                    if report.verified.is_empty() {
+                        String::new()
+                    } else {
+                        format!(", via {:?}", report.verified)
+                    },
+                    report.header_hash,
+                    report.app_hash,
+                    report.witnesses_checked,
+                )
+            })?;
+            Ok(true)
+        }
+        LightCommand::Claim { id } => {
+            let client = synced(store)?;
+            let consensus = Deployments::address_of(session.deployments, "consensus")?;
+            let verified = client.claim(&consensus, id)?;
+            print(json, &verified, || {
+                let c = &verified.claim;
+                let mut out = format!(
+                    "claim {} ({}), proven at height {} against app hash {}\nmodel {} ({}), verifier {}\noutput hash {}\nverdict {}",
+                    c.id,
+                    c.status.as_str(),
+                    verified.proof.height,
+                    verified.proof.app_hash,
+                    c.model_id,
+                    c.model_hash,
+                    c.verifier_hash,
+                    c.output.output_hash,
+                    c.verdict
+                        .map_or("none yet".into(), |v| format!("{v:?}").to_lowercase()),
+                );
+                for round in &verified.rounds {
+                    out.push_str(&format!("\nround {}:", round.number));
+                    for (operator, ballot) in &round.ballots {
+                        let vote = match ballot {
+                            None => "no commitment".to_string(),
+                            Some(b) => match &b.vote {
+                                Some(v) => format!("{v:?}"),
+                                None => "committed, not revealed".into(),
+                            },
+                        };
+                        out.push_str(&format!("\n  {operator}: {vote}"));
+                    }
+                }
+                out
+            })?;
+            Ok(true)
+        }
+        LightCommand::Asset { id } => {
+            let client = synced(store)?;
+            let registry = Deployments::address_of(session.deployments, "registry")?;
+            let verified = client.asset(&registry, id)?;
+            print(json, &verified, || {
+                let a = &verified.asset;
+                format!(
+                    "asset {} ({:?}), proven at height {} against app hash {}\nowner {}\ncontent hash {}\nuri {}",
+                    a.id,
+                    a.kind,
+                    verified.proof.height,
+                    verified.proof.app_hash,
+                    a.owner,
+                    a.content_hash,
+                    a.uri
+                )
+            })?;
+            Ok(true)
+        }
+        LightCommand::Verifier { hash } => {
+            let client = synced(store)?;
+            let registry = Deployments::address_of(session.deployments, "registry")?;
+            let verified = client.verifier(&registry, &hash)?;
+            print(json, &verified, || {
+                let v = &verified.verifier;
+                format!(
+                    "verifier {} version {} ({}), proven at height {}",
+                    v.hash,
+                    v.version,
+                    if v.revoked_height.is_some() {
+                        "revoked"
+                    } else {
+                        "approved"
+                    },
+                    verified.proof.height
+                )
+            })?;
+            Ok(true)
+        }
+        LightCommand::Recheck { id, verifier } => {
+            let client = synced(store)?;
+            let consensus = Deployments::address_of(session.deployments, "consensus")?;
+            let registry = Deployments::address_of(session.deployments, "registry")?;
+            let claim = client.claim(&consensus, id)?.claim;
+            let model = client.asset(&registry, claim.model_id)?.asset;
+            let wasm = std::fs::read(&verifier)
+                .with_context(|| format!("reading {}", verifier.display()))?;
+            let cache =
+                std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/poi/wasmer"));
+            let report = recheck(&claim, &model.uri, &wasm, cache)?;
+            print(json, &report, || {
+                format!(
+                    "claim {}: {}\ncommitted  {}\nrecomputed {}\nreceipt {}",
+                    report.claim_id,
+                    if report.reproduced {
+                        "reproduced"
+                    } else {
+                        "NOT reproduced"
+                    },
+                    report.committed_output_hash,
+                    report.recomputed_output_hash,
+                    report.receipt
+                )
+            })?;
+            Ok(report.reproduced)
+        }
+    }
+}

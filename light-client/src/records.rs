@@ -1,0 +1,175 @@
+//! Which storage key holds which poi record, and its decoding into the shared `poi-types`.
+//!
+//! The namespaces are the contracts' own (`contracts/*/src/state.rs`); the tests compute every key
+//! here with cw-storage-plus on the contracts' maps and compare.
+
+use poi_types::consensus::{Ballot, Claim, Member};
+use poi_types::registry::{Asset, Verifier};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::error::LightClientError;
+use crate::proof::{ProofError, StoreQuery, verify_wasm_store};
+use crate::storage_key::map_key;
+use tendermint_light_client_verifier::types::LightBlock;
+
+/// A record a light client can read, named by what identifies it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RecordKey {
+    /// Registry: an asset by id.
+    Asset(u64),
+    /// Registry: an approved verifier by its sha256 (lower-case hex).
+    Verifier(String),
+    /// Consensus: a claim by id.
+    Claim(u64),
+    /// Consensus: the committee of a claim's round.
+    Committee { claim: u64, round: u8 },
+    /// Consensus: a committee member's ballot in a round.
+    Ballot {
+        claim: u64,
+        round: u8,
+        operator: String,
+    },
+}
+
+impl RecordKey {
+    /// The key inside the contract's storage.
+    pub fn storage_key(&self) -> Vec<u8> {
+        match self {
+            RecordKey::Asset(id) => map_key("assets", &[&id.to_be_bytes()]),
+            RecordKey::Verifier(hash) => map_key("verifiers", &[hash.as_bytes()]),
+            RecordKey::Claim(id) => map_key("claims", &[&id.to_be_bytes()]),
+            RecordKey::Committee { claim, round } => {
+                map_key("committees", &[&claim.to_be_bytes(), &[*round]])
+            }
+            RecordKey::Ballot {
+                claim,
+                round,
+                operator,
+            } => map_key(
+                "ballots",
+                &[&claim.to_be_bytes(), &[*round], operator.as_bytes()],
+            ),
+        }
+    }
+
+    pub fn what(&self) -> &'static str {
+        match self {
+            RecordKey::Asset(_) => "asset",
+            RecordKey::Verifier(_) => "verifier",
+            RecordKey::Claim(_) => "claim",
+            RecordKey::Committee { .. } => "committee",
+            RecordKey::Ballot { .. } => "ballot",
+        }
+    }
+
+    pub fn id(&self) -> String {
+        match self {
+            RecordKey::Asset(id) | RecordKey::Claim(id) => id.to_string(),
+            RecordKey::Verifier(hash) => hash.clone(),
+            RecordKey::Committee { claim, round } => format!("{claim}/{round}"),
+            RecordKey::Ballot {
+                claim,
+                round,
+                operator,
+            } => format!("{claim}/{round}/{operator}"),
+        }
+    }
+}
+
+/// Decodes a proven value: contracts store records as JSON.
+pub fn decode<T: DeserializeOwned>(key: &RecordKey, value: &[u8]) -> Result<T, LightClientError> {
+    serde_json::from_slice(value).map_err(|e| LightClientError::Decode {
+        what: key.what(),
+        message: e.to_string(),
+    })
+}
+
+/// Where a verified read came from: the header it was proven against.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Provenance {
+    /// The height the state was read at.
+    pub height: u64,
+    /// The app hash it was proven against, from the verified header at `height + 1`.
+    pub app_hash: String,
+    pub contract: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VerifiedAsset {
+    pub asset: Asset,
+    pub proof: Provenance,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VerifiedVerifier {
+    pub verifier: Verifier,
+    pub proof: Provenance,
+}
+
+/// A claim with the committee and ballots of each of its rounds, all proven at one height.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VerifiedClaim {
+    pub claim: Claim,
+    pub rounds: Vec<VerifiedRound>,
+    pub proof: Provenance,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VerifiedRound {
+    pub number: u8,
+    pub committee: Vec<Member>,
+    /// Each member's ballot; `None` is a proven absence (the member never committed).
+    pub ballots: Vec<(String, Option<Ballot>)>,
+}
+
+/// The height whose state `trusted` proves: the one below it, whose app hash it carries.
+pub fn read_height(trusted: &LightBlock) -> Result<u64, LightClientError> {
+    trusted
+        .height()
+        .value()
+        .checked_sub(1)
+        .filter(|h| *h > 0)
+        .ok_or_else(|| {
+            LightClientError::malformed("trusted state", "sync past height 2 before reading")
+        })
+}
+
+/// Checks a server's answer for the `wasm` store key `full_key` against the app hash of the
+/// verified header `trusted`, returning the proven value (`None`: proven absent).
+pub fn prove_read(
+    trusted: &LightBlock,
+    contract: &str,
+    full_key: &[u8],
+    answer: &StoreQuery,
+) -> Result<(Option<Vec<u8>>, Provenance), LightClientError> {
+    let height = read_height(trusted)?;
+    if answer.height != height {
+        return Err(LightClientError::malformed(
+            "abci_query",
+            format!("asked for height {height}, answered for {}", answer.height),
+        ));
+    }
+    if answer.key != full_key {
+        return Err(ProofError::WrongKey {
+            asked: hex::encode(full_key),
+            proven: hex::encode(&answer.key),
+        }
+        .into());
+    }
+    let app_hash = trusted.signed_header.header.app_hash.as_bytes();
+    verify_wasm_store(
+        app_hash,
+        full_key,
+        answer.value.as_deref(),
+        &answer.proof_ops,
+    )?;
+    Ok((
+        answer.value.clone(),
+        Provenance {
+            height,
+            app_hash: hex::encode_upper(app_hash),
+            contract: contract.to_string(),
+        },
+    ))
+}

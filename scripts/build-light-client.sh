@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Builds the light client for browsers and Node: poi-light-client for wasm32, then wasm-bindgen
+# (the version Cargo.lock pins, installed by scripts/setup.sh) writes the ES module and its wasm
+# into www/light-client/. The same verification code the `poi light` commands run natively.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cache="${POI_CACHE:-$HOME/.cache/poi}"
+target="${CARGO_TARGET_DIR:-$cache/target}"
+cd "$root"
+
+version="$(scripts/wasm-bindgen-version.sh)"
+bindgen="${WASM_BINDGEN:-$cache/wasm-bindgen-$version/bin/wasm-bindgen}"
+[[ -x "$bindgen" ]] || { echo "wasm-bindgen $version is missing: run 'make setup'" >&2; exit 1; }
+
+out="${1:-www/light-client}"
+features="${LIGHT_CLIENT_FEATURES:-}"
+export CARGO_TARGET_DIR="$target"
+# The release profile for wasm32 is used by nothing else, so the contracts' and the verifier's
+# builds (other profiles, other flags) do not invalidate this one.
+cargo build --locked -q -p poi-light-client --lib --release --target wasm32-unknown-unknown \
+    ${features:+--features "$features"}
+"$bindgen" --target web --no-typescript --out-dir "$out" \
+    "$target/wasm32-unknown-unknown/release/poi_light_client.wasm"
+echo "light client: $(du -h "$out/poi_light_client_bg.wasm" | cut -f1) in $out"

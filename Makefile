@@ -9,7 +9,7 @@ export WASMD ?= $(POI_CACHE)/bin/wasmd
 POI := $(CARGO_TARGET_DIR)/release/poi
 
 .PHONY: setup wasm check-wasm schema schema-check lint unit-test reproducible localnet \
-	localnet-stop cli e2e test demo bench bench-verifier browser-test clean
+	localnet-stop cli e2e test demo bench bench-verifier bench-light-client browser-test clean
 
 CONTRACTS := artifacts/poi_registry.wasm artifacts/poi_staking.wasm artifacts/poi_consensus.wasm
 
@@ -73,6 +73,9 @@ browser-test: cli
 
 bench-verifier: wasm
 	@scripts/bench-verifier.sh
+
+bench-light-client: setup
+	@scripts/bench-light-client.sh
 
 # The artefacts come first: the cosmwasm-vm tests among the unit tests run them.
 test: setup

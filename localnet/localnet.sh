@@ -63,6 +63,8 @@ start() {
     set_toml "$config" rpc laddr "\"tcp://127.0.0.1:$rpc_port\""
     set_toml "$config" p2p laddr "\"tcp://127.0.0.1:$p2p_port\""
     set_toml "$config" rpc pprof_laddr '""'
+    # Pages served from any local origin (www/) may read the chain: the light client needs no trust in it.
+    set_toml "$config" rpc cors_allowed_origins '["*"]'
     set_toml "$config" consensus timeout_commit '"1s"'
     set_toml "$app" "" minimum-gas-prices "\"0.025$denom\""
     set_toml "$app" api enable false

@@ -6,8 +6,9 @@ use tendermint_light_client_verifier::types::LightBlock;
 
 use crate::error::LightClientError;
 
-/// `block` is the checkpoint if its header hashes to `expected_hash`, its validator sets are the
-/// ones the header commits to, and (when given) it is on `expected_chain_id`.
+/// `block` is the checkpoint if its header hashes to `expected_hash`, its next validator set is the
+/// one the header commits to, and (when given) it is on `expected_chain_id`. Its own validator set
+/// is not checked: verifying from a trusted block uses only the next set.
 pub fn check_checkpoint(
     block: &LightBlock,
     expected_hash: &str,
@@ -25,10 +26,7 @@ pub fn check_checkpoint(
     }
     let predicates = ProdPredicates;
     predicates
-        .validator_sets_match(&block.validators, header.validators_hash)
-        .and_then(|()| {
-            predicates.next_validators_match(&block.next_validators, header.next_validators_hash)
-        })
+        .next_validators_match(&block.next_validators, header.next_validators_hash)
         .map_err(|e| LightClientError::InvalidHeader {
             height,
             detail: e.to_string(),

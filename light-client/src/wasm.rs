@@ -79,23 +79,26 @@ pub fn light_block_from_rpc(
 }
 
 /// Starts trusting `block` (from `lightBlockFromRpc`) if it hashes to `trustHash`; returns the
-/// trusted state to keep (in localStorage).
+/// trusted state to keep (in localStorage). `options` is JSON
+/// (`{"trust_threshold":[1,3],"trusting_period_secs":…,"clock_drift_secs":…}`), or absent for the
+/// defaults.
 #[wasm_bindgen(js_name = trustCheckpoint)]
 pub fn trust_checkpoint(
     block: &str,
     trust_hash: &str,
     chain_id: Option<String>,
-    trusting_period_secs: Option<u32>,
+    options: Option<String>,
     primary: &str,
     witnesses: Vec<String>,
 ) -> Result<String, JsError> {
     let block: LightBlock = serde_json::from_str(block)
         .map_err(|e| thrown(LightClientError::malformed("light block", e)))?;
     check_checkpoint(&block, trust_hash, chain_id.as_deref()).map_err(thrown)?;
-    let mut options = TrustOptions::default();
-    if let Some(secs) = trusting_period_secs {
-        options.trusting_period_secs = secs.into();
-    }
+    let options: TrustOptions = match options {
+        Some(json) => serde_json::from_str(&json)
+            .map_err(|e| thrown(LightClientError::malformed("trust options", e)))?,
+        None => TrustOptions::default(),
+    };
     options.to_options().map_err(thrown)?;
     TrustedState {
         chain_id: block.signed_header.header.chain_id.to_string(),

@@ -42,20 +42,27 @@ for who in bob carol validator; do
     as "$who" staking opt-in >/dev/null
 done
 
+# The page and a file server for the model and its input, as a static host would serve them.
+mkdir -p "$work/files"
+"$cache/venv/bin/python" tests/light-client/serve.py 26710 "$root" "$work/files" &
+proxies+=($!)
+files=http://127.0.0.1:26710/files
+
 # A real model and a seeded input; the true output hash is what the verifier computes.
-model_file="$cache/real-models/ch_ppocr_mobile_v2.0_cls_infer.onnx"
+model_file="$work/files/text-direction.onnx"
+cp "$cache/real-models/ch_ppocr_mobile_v2.0_cls_infer.onnx" "$model_file"
 read -r input_name output_name < <("$cache/venv/bin/python" tests/verifier/onnxruntime_reference.py \
-    "$model_file" 1x3x48x192 "$work/cls")
-truth="$("$poi" verify --json --model "$model_file" --input "$input_name=$work/cls.input.npy" | json 'v["output_hash"]')"
-as alice registry register --kind model --file "$model_file" --uri "file://$model_file" \
+    "$model_file" 1x3x48x192 "$work/files/cls")
+truth="$("$poi" verify --json --model "$model_file" --input "$input_name=$work/files/cls.input.npy" | json 'v["output_hash"]')"
+as alice registry register --kind model --file "$model_file" --uri "$files/text-direction.onnx" \
     --name text-direction --price 200stake --input "$input_name:f32:1x3x48x192" \
     --output "$output_name:f32:1x2" --policy exact >"$work/model.json"
 model="$(json 'v["asset_id"]' <"$work/model.json")"
 verifier="$(as alice registry approve-verifier artifacts/poi_verifier.wasm --version 0.1.0 \
     --uri "file://$root/artifacts/poi_verifier.wasm" | json 'v["verifier_hash"]')"
-input_hash="$(sha256sum "$work/cls.input.npy" | cut -d' ' -f1)"
+input_hash="$(sha256sum "$work/files/cls.input.npy" | cut -d' ' -f1)"
 as alice consensus submit --model "$model" --verifier "$verifier" \
-    --input "$input_name=$input_hash@file://$work/cls.input.npy" --output-hash "$truth" >"$work/claim.json"
+    --input "$input_name=$input_hash@$files/cls.input.npy" --output-hash "$truth" >"$work/claim.json"
 claim="$(json 'v["claim_id"]' <"$work/claim.json")"
 for who in bob carol validator; do as "$who" consensus commit "$claim" --output-hash "$truth" >/dev/null; done
 round() { as alice consensus show "$claim" | json "v['rounds'][-1]['$1']"; }
@@ -99,6 +106,12 @@ pass "claim $claim proven: final, accepted, three revealed ballots for the true 
 as alice light recheck "$claim" >"$work/recheck.json" || fail "re-check did not reproduce: $(cat "$work/recheck.json")"
 [[ "$(json 'v["recomputed_output_hash"]' <"$work/recheck.json")" == "$truth" ]] || fail "re-check computed another hash"
 pass "claim $claim re-run from its URIs in wasmer: output hash reproduced"
+
+address() { json "[c['address'] for c in v if c['contract'] == '$1'][0]" <"$work/deploy.json"; }
+PAGE=http://127.0.0.1:26710 RPC="$rpc" WITNESS=http://127.0.0.1:26701 LYING_RPC=http://127.0.0.1:26702 \
+    TRUST_HEIGHT=2 TRUST_HASH="$trust_hash" CONSENSUS="$(address consensus)" REGISTRY="$(address registry)" \
+    CLAIM="$claim" node tests/browser/light-client.mjs || fail "the light client in Chromium"
+pass "the same checks in Chromium through www/poi-light-client.js"
 
 # Every lie below leaves the trust store as it was.
 cp "$work/trust.json" "$work/trust.before"

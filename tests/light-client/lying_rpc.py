@@ -68,12 +68,24 @@ def lie(request):
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
+    # Pages on other local origins may call it, as they may call the chain's own RPC.
+    def cors(self):
+        self.send_header("Access-Control-Allow-Origin", "*")
+        self.send_header("Access-Control-Allow-Methods", "POST, OPTIONS")
+        self.send_header("Access-Control-Allow-Headers", "Content-Type")
+
+    def do_OPTIONS(self):
+        self.send_response(204)
+        self.cors()
+        self.end_headers()
+
     def do_POST(self):
         request = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         body = json.dumps(lie(request)).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
+        self.cors()
         self.end_headers()
         self.wfile.write(body)
 

@@ -66,9 +66,11 @@ e2e: cli
 bench: wasm cli
 	@scripts/bench.sh
 
-# The verifier in a real browser: headless Chromium runs www/poi-verifier.js on the test models.
+# The verifier in a real browser: headless Chromium runs www/poi-verifier.js on the test models;
+# the light client's wasm build gets the CometBFT traces' verdicts in Node.
 browser-test: cli
 	@node tests/browser/verifier.mjs
+	@node tests/light-client/wasm-traces.mjs
 	@tests/verifier/real-models.sh
 
 bench-verifier: wasm

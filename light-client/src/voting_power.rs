@@ -10,6 +10,9 @@
 //! ed25519-zebra implements ZIP-215, the validation rules CometBFT uses, and under ZIP-215 batch
 //! and single verification accept exactly the same signatures.
 
+// The error type is tendermint's `VerificationError`, fixed by the `VotingPowerCalculator` trait.
+#![allow(clippy::result_large_err)]
+
 use std::collections::BTreeMap;
 
 use ed25519_zebra::{Signature, VerificationKey, VerificationKeyBytes, batch};
@@ -80,13 +83,16 @@ fn commit_votes(signed_header: &SignedHeader) -> Result<Vec<CommitVote>, Verific
     Ok(votes)
 }
 
+/// The votes a tally rests on: (index in the sorted votes, the validator it is counted for).
+type Counted<'v> = Vec<(usize, &'v validator::Info)>;
+
 /// The power `validator_set` put behind the block, counted in the set's order until
 /// `threshold` is met (as tendermint counts it), and the votes that power rests on.
 fn tally<'v>(
     votes: &[CommitVote],
     validator_set: &'v ValidatorSet,
     trust_threshold: TrustThreshold,
-) -> Result<(VotingPowerTally, Vec<(usize, &'v validator::Info)>), VerificationError> {
+) -> Result<(VotingPowerTally, Counted<'v>), VerificationError> {
     let total = validator_set
         .validators()
         .iter()
@@ -96,7 +102,7 @@ fn tally<'v>(
         tallied: 0,
         trust_threshold,
     };
-    let mut counted: Vec<(usize, &validator::Info)> = Vec::new();
+    let mut counted: Counted = Vec::new();
     for validator in validator_set.validators() {
         let Ok(index) = votes.binary_search_by_key(&validator.address, |v| v.address) else {
             continue;

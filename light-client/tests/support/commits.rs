@@ -69,3 +69,22 @@ pub fn corrupt_signature(block: &mut LightBlock, index: usize) {
 pub fn drop_signature(block: &mut LightBlock, index: usize) {
     block.signed_header.commit.signatures[index] = CommitSig::BlockIdFlagAbsent;
 }
+
+/// Block `height` of a chain signed by `validators`, handing over to `next` — for chains whose
+/// validator set changes.
+pub fn block_at(height: u64, validators: &[Validator], next: &[Validator]) -> LightBlock {
+    let header = Header::new(validators)
+        .next_validators(next)
+        .height(height)
+        .chain_id(CHAIN_ID)
+        .time(Time::from_unix_timestamp(1_700_000_000 + height as i64, 0).unwrap());
+    let block = TestgenBlock::new_default_with_header(header).next_validators(next);
+    convert(block.generate().unwrap())
+}
+
+/// `count` validators of power 10 named `{prefix}-{i}`.
+pub fn validator_set(prefix: &str, count: usize) -> Vec<Validator> {
+    (0..count)
+        .map(|i| Validator::new(&format!("{prefix}-{i}")).voting_power(10))
+        .collect()
+}

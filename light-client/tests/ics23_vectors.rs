@@ -1,4 +1,4 @@
-//! The ICS23 test vectors (`../shared/vectors/ics23`), run through the `ics23` crate the light
+//! The ICS23 test vectors (`tests/vectors/ics23`), run through the `ics23` crate the light
 //! client proves storage with, using only its public API.
 
 use std::collections::BTreeMap;
@@ -16,7 +16,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 fn vectors() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/vectors/ics23")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/ics23")
 }
 
 fn load<T: DeserializeOwned>(name: &str) -> T {

@@ -42,8 +42,7 @@ struct Block {
 }
 
 fn traces_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/vectors/cometbft-light/single_step")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/cometbft-light/single_step")
 }
 
 fn peer() -> tendermint::node::Id {

@@ -49,11 +49,5 @@ Goals: at least 2x faster than ProdVerifier at 100 validators and more; under 20
 150-validator commit in wasm.
 <!-- /light-client -->
 EOT
-python3 - docs/benchmarks.md "$section" <<'PY'
-import re, sys
-doc, section = open(sys.argv[1]).read(), open(sys.argv[2]).read()
-pattern = re.compile(r"<!-- light-client:.*?<!-- /light-client -->\n?", re.S)
-doc = pattern.sub(lambda m: section, doc) if pattern.search(doc) else doc.rstrip("\n") + "\n\n" + section
-open(sys.argv[1], "w").write(doc)
-PY
+python3 scripts/bench/write-section.py docs/benchmarks.md light-client "$section"
 echo "$table"

@@ -52,11 +52,5 @@ $table
 Goals: the artefact in wasmer within 1.5x of native tract, and no slower than onnxruntime-web.
 <!-- /verifier -->
 EOT
-python3 - docs/benchmarks.md "$section" <<'PY'
-import re, sys
-doc, section = open(sys.argv[1]).read(), open(sys.argv[2]).read()
-pattern = re.compile(r"<!-- verifier:.*?<!-- /verifier -->\n?", re.S)
-doc = pattern.sub(lambda m: section, doc) if pattern.search(doc) else doc.rstrip("\n") + "\n\n" + section
-open(sys.argv[1], "w").write(doc)
-PY
+python3 scripts/bench/write-section.py docs/benchmarks.md verifier "$section"
 echo "$table"

@@ -43,13 +43,13 @@ fi
     || { echo "setup: $wasm_opt lacks --llvm-memory-copy-fill-lowering" >&2; exit 1; }
 
 # wasm-bindgen-cli must match the wasm-bindgen crate in Cargo.lock exactly. Its own lock file names
-# a crate the registry here lacks, so it is resolved afresh; optimisation is kept low because it
+# a crate the registry here lacks, so it is resolved afresh; it is built unoptimised because it
 # only rewrites one small module per build.
 bindgen_version="$("$root/scripts/wasm-bindgen-version.sh")"
 bindgen="$cache/wasm-bindgen-$bindgen_version/bin/wasm-bindgen"
 if ! "$bindgen" --version 2>/dev/null | grep -q "$bindgen_version"; then
     step "building wasm-bindgen-cli $bindgen_version (a few minutes the first time)"
-    CARGO_TARGET_DIR="$cache/wasm-bindgen-build" CARGO_PROFILE_RELEASE_OPT_LEVEL=1 \
+    CARGO_TARGET_DIR="$cache/wasm-bindgen-build" CARGO_PROFILE_RELEASE_OPT_LEVEL=0 \
         CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 CARGO_PROFILE_RELEASE_LTO=false \
         cargo install -q wasm-bindgen-cli --version "$bindgen_version" --root "$cache/wasm-bindgen-$bindgen_version"
 fi

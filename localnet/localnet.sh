@@ -53,6 +53,7 @@ PY
 }
 
 start() {
+    "$(dirname "${BASH_SOURCE[0]}")/../scripts/await-wasmd.sh"
     [[ -x "$wasmd" ]] || { echo "localnet: $wasmd not found; run 'make setup'" >&2; exit 1; }
     stop
     rm -rf "$home"

@@ -56,15 +56,31 @@ fi
 
 wasmd="$cache/bin/wasmd"
 stamp="$cache/bin/wasmd.version"
-if [[ ! -x "$wasmd" || "$(cat "$stamp" 2>/dev/null)" != "$wasmd_version" ]] || ! "$wasmd" version >/dev/null 2>&1; then
-    step "building wasmd $wasmd_version from its Go module (a few minutes the first time)"
+building="$cache/bin/wasmd.building"
+build_wasmd() {
+    local dir
+    rm -f "$cache/bin/wasmd.failed"
     dir="$(go mod download -json "github.com/CosmWasm/wasmd@$wasmd_version" \
-        | python3 -c 'import json,sys; print(json.load(sys.stdin)["Dir"])')"
-    # `go install …@version` refuses wasmd's replace directives; building inside the module honours them.
-    (cd "$dir" && go build -o "$wasmd" ./cmd/wasmd)
-    echo "$wasmd_version" >"$stamp"
+        | python3 -c 'import json,sys; print(json.load(sys.stdin)["Dir"])')" \
+        && (cd "$dir" && go build -o "$wasmd" ./cmd/wasmd) \
+        && echo "$wasmd_version" >"$stamp"
+}
+# Only the chain needs wasmd, so it builds in the background while the Rust builds run (each
+# leaves a core idle now and then); localnet/localnet.sh waits for it (scripts/await-wasmd.sh).
+# `go install …@version` refuses wasmd's replace directives; building inside the module honours them.
+if [[ ! -x "$wasmd" || "$(cat "$stamp" 2>/dev/null)" != "$wasmd_version" ]] || ! "$wasmd" version >/dev/null 2>&1; then
+    if [[ -f "$building" ]] && kill -0 "$(cat "$building")" 2>/dev/null; then
+        step "wasmd $wasmd_version is already being built in the background"
+    else
+        step "building wasmd $wasmd_version from its Go module in the background (log: $cache/bin/wasmd-build.log)"
+        mkdir -p "$cache/bin"
+        (
+            build_wasmd || echo "see $cache/bin/wasmd-build.log" >"$cache/bin/wasmd.failed"
+            rm -f "$building"
+        ) </dev/null >"$cache/bin/wasmd-build.log" 2>&1 &
+        echo $! >"$building"
+    fi
 fi
-"$wasmd" version >/dev/null
 
 venv="$cache/venv"
 if ! "$venv/bin/python" -c 'import onnx, onnxruntime, numpy' 2>/dev/null; then
@@ -104,4 +120,6 @@ if ! command -v chromium >/dev/null; then
     fi
 fi
 
-step "ready: wasmd $wasmd_version at $wasmd, wasm-opt $("$wasm_opt" --version | awk "{print \$3}")"
+still=""
+[[ -f "$building" ]] && still=" (still building in the background)"
+step "ready: wasmd $wasmd_version at $wasmd$still, wasm-opt $("$wasm_opt" --version | awk "{print \$3}")"

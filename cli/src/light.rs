@@ -10,6 +10,7 @@ use poi_light_client::client::{Checkpoint, LightClient};
 use poi_light_client::recheck::recheck;
 use poi_light_client::store::FileTrustStore;
 use poi_light_client::verifier::TrustOptions;
+use poi_types::consensus::Vote;
 use tendermint::Time;
 
 use crate::deploy::Deployments;
@@ -182,12 +183,19 @@ pub fn run(args: LightArgs, session: &LightSession) -> Result<bool> {
                 for round in &verified.rounds {
                     out.push_str(&format!("\nround {}:", round.number));
                     for (operator, ballot) in &round.ballots {
-                        let vote = match ballot {
+                        let vote = match ballot.as_ref().map(|b| &b.vote) {
                             None => "no commitment".to_string(),
-                            Some(b) => match &b.vote {
-                                Some(v) => format!("{v:?}"),
-                                None => "committed, not revealed".into(),
-                            },
+                            Some(None) => "committed, not revealed".into(),
+                            Some(Some(Vote::Exact { output_hash })) => {
+                                format!("computed {output_hash}")
+                            }
+                            Some(Some(Vote::Tolerance {
+                                accept,
+                                output_hash,
+                            })) => format!(
+                                "{} (computed {output_hash})",
+                                if *accept { "accepts" } else { "rejects" }
+                            ),
                         };
                         out.push_str(&format!("\n  {operator}: {vote}"));
                     }

@@ -124,8 +124,6 @@ pub fn verify_header(state: &str, untrusted: &str, now_ms: f64) -> Result<String
     match verify_step(&state.light_block, &untrusted, &options, now) {
         Ok(()) => {
             state.light_block = untrusted;
-            let state: Value = serde_json::from_str(&state.to_json().map_err(thrown)?)
-                .map_err(|e| JsError::new(&e.to_string()))?;
             to_json(&json!({ "status": "verified", "state": state }))
         }
         Err(StepFailure::NotEnoughTrust) => {
@@ -250,29 +248,24 @@ pub fn prove_record(
     // Decoding into the shared types checks the record's shape, not just that it is JSON.
     let record = match value {
         None => Value::Null,
-        Some(bytes) => {
-            let typed =
-                |v: Result<Value, serde_json::Error>| v.map_err(|e| JsError::new(&e.to_string()));
-            match &key {
-                RecordKey::Asset(_) => typed(serde_json::to_value(
-                    decode::<Asset>(&key, &bytes).map_err(thrown)?,
-                ))?,
-                RecordKey::Verifier(_) => typed(serde_json::to_value(
-                    decode::<Verifier>(&key, &bytes).map_err(thrown)?,
-                ))?,
-                RecordKey::Claim(_) => typed(serde_json::to_value(
-                    decode::<Claim>(&key, &bytes).map_err(thrown)?,
-                ))?,
-                RecordKey::Committee { .. } => typed(serde_json::to_value(
-                    decode::<Vec<Member>>(&key, &bytes).map_err(thrown)?,
-                ))?,
-                RecordKey::Ballot { .. } => typed(serde_json::to_value(
-                    decode::<Ballot>(&key, &bytes).map_err(thrown)?,
-                ))?,
-            }
-        }
+        Some(bytes) => match &key {
+            RecordKey::Asset(_) => typed::<Asset>(&key, &bytes)?,
+            RecordKey::Verifier(_) => typed::<Verifier>(&key, &bytes)?,
+            RecordKey::Claim(_) => typed::<Claim>(&key, &bytes)?,
+            RecordKey::Committee { .. } => typed::<Vec<Member>>(&key, &bytes)?,
+            RecordKey::Ballot { .. } => typed::<Ballot>(&key, &bytes)?,
+        },
     };
     to_json(&json!({ "record": record, "proof": provenance }))
+}
+
+/// `bytes` decoded as a `T` record, as JSON for the page.
+fn typed<T: serde::de::DeserializeOwned + serde::Serialize>(
+    key: &RecordKey,
+    bytes: &[u8],
+) -> Result<Value, JsError> {
+    let record: T = decode(key, bytes).map_err(thrown)?;
+    serde_json::to_value(record).map_err(|e| JsError::new(&e.to_string()))
 }
 
 /// The same step with tendermint's ProdVerifier, for the benchmark only.

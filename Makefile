@@ -8,7 +8,7 @@ export WASM_OPT ?= $(POI_CACHE)/node/node_modules/.bin/wasm-opt
 export WASMD ?= $(POI_CACHE)/bin/wasmd
 POI := $(CARGO_TARGET_DIR)/release/poi
 
-.PHONY: setup wasm check-wasm schema schema-check lint unit-test reproducible localnet \
+.PHONY: fuzz setup wasm check-wasm schema schema-check lint unit-test reproducible localnet \
 	localnet-stop cli e2e test demo bench bench-verifier bench-light-client browser-test clean
 
 CONTRACTS := artifacts/poi_registry.wasm artifacts/poi_staking.wasm artifacts/poi_consensus.wasm
@@ -78,6 +78,10 @@ bench-verifier: wasm
 
 bench-light-client: setup
 	@scripts/bench-light-client.sh
+
+# libFuzzer on the verifier's model loading and request decoding (FUZZ_SECONDS per target).
+fuzz:
+	@scripts/fuzz.sh
 
 # The artefacts come first: the cosmwasm-vm tests among the unit tests run them.
 test: setup

@@ -11,8 +11,15 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 cd "$root"
 
-cases=(light/light_squeezenet light/light_shufflenet light/light_inception_v1 light/light_resnet50 light/light_densenet121 pytorch-converted/test_Conv2d)
-"$cache/venv/bin/python" scripts/bench/verifier-prepare.py "$cache/onnx-data" "$work" "${cases[@]}"
+# Real weights first (PP-OCR, from the rapidocr wheel), then the onnx package's light models, whose
+# weights are constants filled in at load time.
+cases=(
+    real/ch_ppocr_mobile_v2.0_cls_infer:1x3x48x192 real/ch_PP-OCRv4_det_infer:1x3x224x224
+    real/ch_PP-OCRv4_rec_infer:1x3x48x320
+    light/light_squeezenet light/light_shufflenet light/light_inception_v1 light/light_resnet50
+    light/light_densenet121 pytorch-converted/test_Conv2d
+)
+"$cache/venv/bin/python" scripts/bench/verifier-prepare.py "$cache" "$work" "${cases[@]}"
 manifest="$work/manifest.json"
 {
     cargo run --locked -q --release -p poi-verifier-host --bin verifier-bench -- "$manifest" "$runs"

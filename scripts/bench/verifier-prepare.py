@@ -1,6 +1,10 @@
 """Writes the verifier benchmark's cases: each model with its inputs as .npy, and a manifest.
 
-Usage: python verifier-prepare.py DATA OUT CASE...   (CASE = suite/name under DATA)
+Usage: python verifier-prepare.py CACHE OUT CASE...
+  CASE = suite/name          a model of the onnx package's test data under CACHE/onnx-data, with
+                             the inputs it ships;
+  CASE = real/name:SHAPE     a model with real weights under CACHE/real-models (see setup.sh), on
+                             a seeded random float32 input of SHAPE (like 1x3x224x224).
 """
 
 import json
@@ -11,22 +15,43 @@ import numpy as np
 import onnx
 from onnx import numpy_helper
 
-data, out, cases = sys.argv[1], sys.argv[2], sys.argv[3:]
+cache, out, cases = sys.argv[1], sys.argv[2], sys.argv[3:]
+
+
+def graph_inputs(model):
+    inits = {i.name for i in model.graph.initializer}
+    return [i.name for i in model.graph.input if i.name not in inits]
+
+
+def save(case, i, array):
+    path = os.path.join(out, case.replace("/", "_") + f"_{i}.npy")
+    np.save(path, np.ascontiguousarray(array))
+    return path
+
+
 manifest = []
 for case in cases:
-    src = os.path.join(data, case)
-    model = onnx.load(os.path.join(src, "model.onnx"))
-    inits = {i.name for i in model.graph.initializer}
-    names = [i.name for i in model.graph.input if i.name not in inits]
-    entry = {"case": case, "model": os.path.join(src, "model.onnx"), "inputs": []}
-    for i, name in enumerate(names):
-        tensor = onnx.TensorProto()
-        with open(os.path.join(src, "test_data_set_0", f"input_{i}.pb"), "rb") as f:
-            tensor.ParseFromString(f.read())
-        array = numpy_helper.to_array(tensor)
-        path = os.path.join(out, case.replace("/", "_") + f"_{i}.npy")
-        np.save(path, np.ascontiguousarray(array))
-        entry["inputs"].append({"name": name, "npy": path, "dtype": str(array.dtype), "shape": list(array.shape)})
+    if case.startswith("real/"):
+        name, shape = case.removeprefix("real/").split(":")
+        path = os.path.join(cache, "real-models", name + ".onnx")
+        case = "real/" + name
+        array = np.random.default_rng(7).random(tuple(int(d) for d in shape.split("x")), dtype=np.float32)
+        arrays = [array]
+    else:
+        src = os.path.join(cache, "onnx-data", case)
+        path = os.path.join(src, "model.onnx")
+        arrays = []
+        for i in range(len(graph_inputs(onnx.load(path)))):
+            tensor = onnx.TensorProto()
+            with open(os.path.join(src, "test_data_set_0", f"input_{i}.pb"), "rb") as f:
+                tensor.ParseFromString(f.read())
+            arrays.append(numpy_helper.to_array(tensor))
+    names = graph_inputs(onnx.load(path))
+    entry = {"case": case, "model": path, "inputs": []}
+    for i, (name, array) in enumerate(zip(names, arrays)):
+        entry["inputs"].append(
+            {"name": name, "npy": save(case, i, array), "dtype": str(array.dtype), "shape": list(array.shape)}
+        )
     manifest.append(entry)
 with open(os.path.join(out, "manifest.json"), "w") as f:
     json.dump(manifest, f, indent=1)

@@ -56,16 +56,21 @@ pub struct NamedInput {
 
 /// Elements of `shape`, if the count fits in `max`.
 fn element_count(name: &str, shape: &[usize], max: u64) -> Result<usize, VerifyError> {
-    let count = shape
+    // An axis of size 0 empties the tensor, but the other axes must still be sizes we would
+    // accept: tract sizes a buffer axis by axis and fails (panics, in places) when a product
+    // overflows before the 0 is reached. Found by the request_decoding fuzz target.
+    let span = shape
         .iter()
-        .try_fold(1u64, |acc, &d| acc.checked_mul(d as u64))
+        .try_fold(1u64, |acc, &d| acc.checked_mul((d as u64).max(1)))
         .filter(|&n| n <= max)
         .ok_or_else(|| VerifyError::TensorTooLarge {
             name: name.to_string(),
-            elements: shape.iter().fold(1u64, |a, &d| a.saturating_mul(d as u64)),
+            elements: shape
+                .iter()
+                .fold(1u64, |a, &d| a.saturating_mul((d as u64).max(1))),
             max,
         })?;
-    Ok(count as usize)
+    Ok(if shape.contains(&0) { 0 } else { span as usize })
 }
 
 /// A tensor of `dt` from little-endian element bytes; booleans are normalised to 0 or 1.
@@ -405,6 +410,20 @@ mod tests {
                 Err(VerifyError::InputDecode { .. })
             ));
         }
+    }
+
+    #[test]
+    fn an_empty_tensor_with_absurd_other_axes_is_refused() {
+        // The fuzzer's input: an INT64 TensorProto of shape [93, 93, 1202, 2521602354, 91, 0].
+        let proto = b"\x08\x5d\x08\x5d\x0a\x09\xb2\x09\xb2\xb2\xb2\xb2\x09\x5b\x00\x28\x3e\xb2\x00\x00\x10\x03\x10\x0d";
+        let huge = decode(&input(InputFormat::OnnxPb, proto.to_vec()), 1 << 20);
+        assert!(
+            matches!(huge, Err(VerifyError::TensorTooLarge { .. })),
+            "{huge:?}"
+        );
+        let empty = npy_bytes("<f4", "(3, 0)", &[]);
+        let t = decode(&input(InputFormat::Npy, empty), 100).unwrap();
+        assert_eq!(t.shape(), &[3, 0]);
     }
 
     #[test]

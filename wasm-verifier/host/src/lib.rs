@@ -6,9 +6,11 @@
 //! - NaN canonicalisation is on, so no float result depends on the CPU;
 //! - memory is capped: the artefact must declare a maximum memory no larger than the host's cap
 //!   (it declares 2 GiB; see scripts/build-verifier.sh), so the engine refuses to grow past it;
-//! - execution is metered: every wasm operator costs a point, and a run that uses up its points
-//!   traps instead of hanging the host;
+//! - execution is metered: every loop iteration and every call costs a point (see `metering`),
+//!   and a run that uses up its points traps instead of hanging the host;
 //! - each run gets a fresh instance, so a trap or a leak cannot affect the next.
+
+pub mod metering;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -20,10 +22,9 @@ use poi_verifier::request::Request;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use wasmer::sys::{CompilerConfig, Cranelift};
-use wasmer::wasmparser::Operator;
 use wasmer::{Engine, ExternType, Instance, Module, Store, TypedFunction, imports};
-use wasmer_middlewares::Metering;
-use wasmer_middlewares::metering::{MeteringPoints, get_remaining_points, set_remaining_points};
+
+use crate::metering::{Fuel, LoopMetering, fuel, set_fuel};
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum HostError {
@@ -49,7 +50,7 @@ pub enum HostError {
 #[derive(Debug, Clone, Copy)]
 pub struct HostConfig {
     pub memory_cap_bytes: u64,
-    /// Points per run; one per executed wasm operator.
+    /// Points per run; one per loop iteration and per call.
     pub metering_limit: u64,
 }
 
@@ -57,7 +58,9 @@ impl Default for HostConfig {
     fn default() -> Self {
         HostConfig {
             memory_cap_bytes: 2 << 30,
-            metering_limit: 2_000_000_000_000,
+            // About thirty times what a model at the core's FLOPs limit needs (ResNet-50, 4 GFMA, uses
+            // 2.3e8 points), and about eight minutes of one core of the benchmark machine.
+            metering_limit: 100_000_000_000,
         }
     }
 }
@@ -72,10 +75,6 @@ pub struct HostVerification {
     #[serde(skip)]
     pub encoding: Vec<u8>,
     pub points_used: u64,
-}
-
-fn cost(_operator: &Operator) -> u64 {
-    1
 }
 
 /// A compiled verifier artefact, ready to run requests.
@@ -107,11 +106,14 @@ impl WasmVerifier {
         }
         let mut compiler = Cranelift::default();
         compiler.canonicalize_nans(true);
-        compiler.push_middleware(Arc::new(Metering::new(config.metering_limit, cost)));
+        compiler.push_middleware(Arc::new(LoopMetering::default()));
         let engine: Engine = compiler.into();
 
-        let cached =
-            cache_dir.map(|d| d.join(format!("{actual}-wasmer-7.4.2-cranelift-nan-metered.bin")));
+        let cached = cache_dir.map(|d| {
+            d.join(format!(
+                "{actual}-wasmer-7.4.2-cranelift-nan-loop-metered.bin"
+            ))
+        });
         // SAFETY: the cache file was written by `Module::serialize` of this same wasmer build and
         // configuration (both are in its name), under the artefact's own sha256.
         let from_cache = cached
@@ -170,7 +172,7 @@ impl WasmVerifier {
         let mut store = Store::new(self.engine.clone());
         let instance = Instance::new(&mut store, &self.module, &imports! {})
             .map_err(|e| HostError::Trap(e.to_string()))?;
-        set_remaining_points(&mut store, &instance, self.config.metering_limit);
+        set_fuel(&mut store, &instance, self.config.metering_limit).map_err(HostError::Abi)?;
         let abi = |e: wasmer::ExportError| HostError::Abi(e.to_string());
         let memory = instance.exports.get_memory("memory").map_err(abi)?.clone();
         let alloc: TypedFunction<u32, u32> = instance
@@ -190,13 +192,12 @@ impl WasmVerifier {
         let (result_ptr, result_len) = (getter("poi_result_ptr")?, getter("poi_result_len")?);
         let (output_ptr, output_len) = (getter("poi_output_ptr")?, getter("poi_output_len")?);
 
-        let trapped = |store: &mut Store, e: wasmer::RuntimeError| match get_remaining_points(
-            store, &instance,
-        ) {
-            MeteringPoints::Exhausted => HostError::OutOfPoints {
+        let trapped = |store: &mut Store, e: wasmer::RuntimeError| match fuel(store, &instance) {
+            Ok(Fuel::Exhausted) => HostError::OutOfPoints {
                 limit: self.config.metering_limit,
             },
-            MeteringPoints::Remaining(_) => HostError::Trap(e.message()),
+            Ok(Fuel::Remaining(_)) => HostError::Trap(e.message()),
+            Err(abi) => HostError::Abi(abi),
         };
         let ptr = alloc
             .call(&mut store, len)
@@ -209,9 +210,9 @@ impl WasmVerifier {
         let status = verify
             .call(&mut store, ptr, len)
             .map_err(|e| trapped(&mut store, e))?;
-        let points_used = match get_remaining_points(&mut store, &instance) {
-            MeteringPoints::Remaining(left) => self.config.metering_limit - left,
-            MeteringPoints::Exhausted => self.config.metering_limit,
+        let points_used = match fuel(&mut store, &instance).map_err(HostError::Abi)? {
+            Fuel::Remaining(left) => self.config.metering_limit.saturating_sub(left),
+            Fuel::Exhausted => self.config.metering_limit,
         };
         let read = |store: &mut Store,
                     p: &TypedFunction<(), u32>,

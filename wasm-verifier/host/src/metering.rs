@@ -1,0 +1,192 @@
+//! Metering by loop iterations and calls: a fuel counter that every loop iteration and every
+//! function entry decrements, and that traps the run when it is spent.
+//!
+//! Why not wasmer's own `Metering`: it settles a cost at the end of every basic block, and the
+//! verifier's hot code is graph rewriting (tract optimising a model), where blocks are a few
+//! instructions long. There the bookkeeping costs as much as the work. Charging only where
+//! control can come back to code it has already run still bounds a run: between two charges a
+//! function runs straight-line code and forward branches only, so at most its own length in
+//! operators, and every way to run unboundedly long passes a loop header or a call. A run with
+//! `n` points therefore executes at most `n` times the longest function's length, and the limit
+//! is the same on every machine, so a hostile model is stopped at the same place everywhere.
+//!
+//! The counter and an "exhausted" flag are globals the middleware adds to the module and exports
+//! (`poi_fuel_remaining`, `poi_fuel_exhausted`), so the host can set the budget per run and tell
+//! a spent budget from any other trap.
+
+use std::sync::Mutex;
+
+use wasmer::sys::{FunctionMiddleware, MiddlewareError, MiddlewareReaderState, ModuleMiddleware};
+use wasmer::wasmparser::{BlockType, Operator};
+use wasmer::{
+    AsStoreMut, ExportIndex, GlobalInit, GlobalType, Instance, LocalFunctionIndex, ModuleInfo,
+    Mutability, Type, Value,
+};
+
+const REMAINING: &str = "poi_fuel_remaining";
+const EXHAUSTED: &str = "poi_fuel_exhausted";
+
+/// The module middleware: one per compiled module, since the globals it adds are that module's.
+#[derive(Debug, Default)]
+pub struct LoopMetering {
+    globals: Mutex<Option<FuelGlobals>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct FuelGlobals {
+    remaining: u32,
+    exhausted: u32,
+}
+
+impl ModuleMiddleware for LoopMetering {
+    fn transform_module_info(&self, info: &mut ModuleInfo) -> Result<(), MiddlewareError> {
+        let mut globals = self
+            .globals
+            .lock()
+            .map_err(|_| MiddlewareError::new("LoopMetering", "poisoned"))?;
+        if globals.is_some() {
+            return Err(MiddlewareError::new(
+                "LoopMetering",
+                "one LoopMetering instance meters one module",
+            ));
+        }
+        // The budget starts at zero: a run is only possible after the host grants one.
+        let remaining = info
+            .globals
+            .push(GlobalType::new(Type::I64, Mutability::Var));
+        info.global_initializers.push(GlobalInit::I64Const(0));
+        info.exports
+            .insert(REMAINING.to_string(), ExportIndex::Global(remaining));
+        let exhausted = info
+            .globals
+            .push(GlobalType::new(Type::I32, Mutability::Var));
+        info.global_initializers.push(GlobalInit::I32Const(0));
+        info.exports
+            .insert(EXHAUSTED.to_string(), ExportIndex::Global(exhausted));
+        *globals = Some(FuelGlobals {
+            remaining: remaining.as_u32(),
+            exhausted: exhausted.as_u32(),
+        });
+        Ok(())
+    }
+
+    fn generate_function_middleware<'a>(
+        &self,
+        _: LocalFunctionIndex,
+    ) -> Box<dyn FunctionMiddleware<'a> + 'a> {
+        // transform_module_info runs before any function is translated.
+        let globals = self
+            .globals
+            .lock()
+            .ok()
+            .and_then(|g| *g)
+            .expect("transform_module_info runs before functions are translated");
+        Box::new(FunctionFuel {
+            globals,
+            entered: false,
+        })
+    }
+}
+
+#[derive(Debug)]
+struct FunctionFuel {
+    globals: FuelGlobals,
+    entered: bool,
+}
+
+impl FunctionFuel {
+    /// `if remaining == 0 { exhausted = 1; trap } remaining -= 1`
+    fn charge<'a>(&self, state: &mut MiddlewareReaderState<'a>) {
+        let FuelGlobals {
+            remaining,
+            exhausted,
+        } = self.globals;
+        state.extend([
+            Operator::GlobalGet {
+                global_index: remaining,
+            },
+            Operator::I64Eqz,
+            Operator::If {
+                blockty: BlockType::Empty,
+            },
+            Operator::I32Const { value: 1 },
+            Operator::GlobalSet {
+                global_index: exhausted,
+            },
+            Operator::Unreachable,
+            Operator::End,
+            Operator::GlobalGet {
+                global_index: remaining,
+            },
+            Operator::I64Const { value: 1 },
+            Operator::I64Sub,
+            Operator::GlobalSet {
+                global_index: remaining,
+            },
+        ]);
+    }
+}
+
+impl<'a> FunctionMiddleware<'a> for FunctionFuel {
+    fn feed(
+        &mut self,
+        operator: Operator<'a>,
+        state: &mut MiddlewareReaderState<'a>,
+    ) -> Result<(), MiddlewareError> {
+        // A call is charged on entry to the callee, so indirect calls and recursion are too.
+        if !self.entered {
+            self.entered = true;
+            self.charge(state);
+        }
+        // A branch back to a loop lands just after its `loop`: the charge goes there.
+        let is_loop = matches!(operator, Operator::Loop { .. });
+        state.push_operator(operator);
+        if is_loop {
+            self.charge(state);
+        }
+        Ok(())
+    }
+}
+
+/// How much of a run's budget is left.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fuel {
+    Remaining(u64),
+    Exhausted,
+}
+
+fn global(instance: &Instance, name: &str) -> Result<wasmer::Global, String> {
+    instance
+        .exports
+        .get_global(name)
+        .cloned()
+        .map_err(|e| format!("{name}: {e}"))
+}
+
+/// Grants `points` to the next run of `instance`.
+pub fn set_fuel(
+    store: &mut impl AsStoreMut,
+    instance: &Instance,
+    points: u64,
+) -> Result<(), String> {
+    // The counter is only tested for zero and counted down, so its sign never matters; the cast
+    // keeps all 64 bits.
+    global(instance, REMAINING)?
+        .set(store, Value::I64(points as i64))
+        .map_err(|e| e.to_string())?;
+    global(instance, EXHAUSTED)?
+        .set(store, Value::I32(0))
+        .map_err(|e| e.to_string())
+}
+
+/// What is left of the budget granted by [`set_fuel`].
+pub fn fuel(store: &mut impl AsStoreMut, instance: &Instance) -> Result<Fuel, String> {
+    match (
+        global(instance, EXHAUSTED)?.get(store),
+        global(instance, REMAINING)?.get(store),
+    ) {
+        (Value::I32(0), Value::I64(left)) => Ok(Fuel::Remaining(left as u64)),
+        (Value::I32(_), Value::I64(_)) => Ok(Fuel::Exhausted),
+        other => Err(format!("fuel globals of the wrong type: {other:?}")),
+    }
+}

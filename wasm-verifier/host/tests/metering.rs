@@ -1,0 +1,94 @@
+//! The loop-and-call meter on small hand-written modules: what it charges, and that every way of
+//! running long (a loop, recursion) is stopped when the budget is spent.
+
+use std::sync::Arc;
+
+use poi_verifier_host::metering::{Fuel, LoopMetering, fuel, set_fuel};
+use wasmer::sys::{CompilerConfig, Cranelift};
+use wasmer::{Engine, Instance, Module, Store, TypedFunction, imports};
+
+const MODULE: &str = r#"
+(module
+  ;; counts down from n: n loop iterations
+  (func (export "count") (param $n i32)
+    (loop $again
+      (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+      (br_if $again (i32.gt_s (local.get $n) (i32.const 0)))))
+  (func (export "spin")
+    (loop $forever (br $forever)))
+  (func $recurse (export "recurse")
+    (call $recurse))
+  (func (export "crash")
+    unreachable))
+"#;
+
+fn instance(budget: u64) -> (Store, Instance) {
+    let mut compiler = Cranelift::default();
+    compiler.push_middleware(Arc::new(LoopMetering::default()));
+    let engine: Engine = compiler.into();
+    let module = Module::new(&engine, wat::parse_str(MODULE).unwrap()).unwrap();
+    let mut store = Store::new(engine);
+    let instance = Instance::new(&mut store, &module, &imports! {}).unwrap();
+    set_fuel(&mut store, &instance, budget).unwrap();
+    (store, instance)
+}
+
+#[test]
+fn a_loop_costs_a_point_per_iteration_and_a_call_one_more() {
+    let (mut store, instance) = instance(1_000);
+    let count: TypedFunction<i32, ()> = instance
+        .exports
+        .get_typed_function(&store, "count")
+        .unwrap();
+    count.call(&mut store, 10).unwrap();
+    assert_eq!(
+        fuel(&mut store, &instance).unwrap(),
+        Fuel::Remaining(1_000 - 11)
+    );
+    count.call(&mut store, 100).unwrap();
+    assert_eq!(
+        fuel(&mut store, &instance).unwrap(),
+        Fuel::Remaining(1_000 - 11 - 101)
+    );
+}
+
+#[test]
+fn an_endless_loop_stops_when_the_budget_is_spent() {
+    let (mut store, instance) = instance(1_000_000);
+    let spin: TypedFunction<(), ()> = instance.exports.get_typed_function(&store, "spin").unwrap();
+    assert!(spin.call(&mut store).is_err());
+    assert_eq!(fuel(&mut store, &instance).unwrap(), Fuel::Exhausted);
+}
+
+#[test]
+fn endless_recursion_is_charged_per_call_and_stops_before_the_stack_does() {
+    let (mut store, instance) = instance(1_000);
+    let recurse: TypedFunction<(), ()> = instance
+        .exports
+        .get_typed_function(&store, "recurse")
+        .unwrap();
+    assert!(recurse.call(&mut store).is_err());
+    assert_eq!(fuel(&mut store, &instance).unwrap(), Fuel::Exhausted);
+}
+
+#[test]
+fn another_trap_is_not_reported_as_a_spent_budget() {
+    let (mut store, instance) = instance(1_000);
+    let crash: TypedFunction<(), ()> = instance
+        .exports
+        .get_typed_function(&store, "crash")
+        .unwrap();
+    assert!(crash.call(&mut store).is_err());
+    assert_eq!(fuel(&mut store, &instance).unwrap(), Fuel::Remaining(999));
+}
+
+#[test]
+fn nothing_runs_without_a_budget() {
+    let (mut store, instance) = instance(0);
+    let count: TypedFunction<i32, ()> = instance
+        .exports
+        .get_typed_function(&store, "count")
+        .unwrap();
+    assert!(count.call(&mut store, 1).is_err());
+    assert_eq!(fuel(&mut store, &instance).unwrap(), Fuel::Exhausted);
+}

@@ -52,11 +52,14 @@ Measured by \`make bench-verifier\` on $(date -u +%Y-%m-%d) — $cpu, $(nproc) c
 of one verification each: load the model, prepare it for the inputs' shapes, run it once (what an
 operator does per claim). Milliseconds. \`artefact\` is \`artifacts/poi_verifier.wasm\`; wasmer uses
 Cranelift with NaN canonicalisation and metering; onnxruntime runs with one thread, onnxruntime-web
-with its single-threaded SIMD wasm build.
+with its single-threaded SIMD wasm build. \`real/\` models carry real weights (PP-OCR, from the
+rapidocr wheel) and run on a seeded random input; the \`light/\` models of the onnx package fill
+their weights with constants at load time, which makes preparing them unusually costly.
 
 $table
 
 Goals: the artefact in wasmer within 1.5x of native tract, and no slower than onnxruntime-web.
+Where they are missed and why: [verifier.md](verifier.md#what-a-verification-costs).
 <!-- /verifier -->
 EOT
 python3 scripts/bench/write-section.py docs/benchmarks.md verifier "$section"

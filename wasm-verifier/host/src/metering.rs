@@ -51,21 +51,9 @@ impl ModuleMiddleware for LoopMetering {
             ));
         }
         // The budget starts at zero: a run is only possible after the host grants one.
-        let remaining = info
-            .globals
-            .push(GlobalType::new(Type::I64, Mutability::Var));
-        info.global_initializers.push(GlobalInit::I64Const(0));
-        info.exports
-            .insert(REMAINING.to_string(), ExportIndex::Global(remaining));
-        let exhausted = info
-            .globals
-            .push(GlobalType::new(Type::I32, Mutability::Var));
-        info.global_initializers.push(GlobalInit::I32Const(0));
-        info.exports
-            .insert(EXHAUSTED.to_string(), ExportIndex::Global(exhausted));
         *globals = Some(FuelGlobals {
-            remaining: remaining.as_u32(),
-            exhausted: exhausted.as_u32(),
+            remaining: add_exported_global(info, REMAINING, Type::I64, GlobalInit::I64Const(0)),
+            exhausted: add_exported_global(info, EXHAUSTED, Type::I32, GlobalInit::I32Const(0)),
         });
         Ok(())
     }
@@ -86,6 +74,14 @@ impl ModuleMiddleware for LoopMetering {
             entered: false,
         })
     }
+}
+
+fn add_exported_global(info: &mut ModuleInfo, name: &str, ty: Type, init: GlobalInit) -> u32 {
+    let index = info.globals.push(GlobalType::new(ty, Mutability::Var));
+    info.global_initializers.push(init);
+    info.exports
+        .insert(name.to_string(), ExportIndex::Global(index));
+    index.as_u32()
 }
 
 #[derive(Debug)]

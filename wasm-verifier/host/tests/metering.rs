@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use poi_verifier_host::metering::{Fuel, LoopMetering, fuel, set_fuel};
 use wasmer::sys::{CompilerConfig, Cranelift};
-use wasmer::{Engine, Instance, Module, Store, TypedFunction, imports};
+use wasmer::{Engine, Instance, Module, Store, TypedFunction, WasmTypeList, imports};
 
 const MODULE: &str = r#"
 (module
@@ -33,13 +33,18 @@ fn instance(budget: u64) -> (Store, Instance) {
     (store, instance)
 }
 
+fn export<Args: WasmTypeList, Results: WasmTypeList>(
+    store: &Store,
+    instance: &Instance,
+    name: &str,
+) -> TypedFunction<Args, Results> {
+    instance.exports.get_typed_function(store, name).unwrap()
+}
+
 #[test]
 fn a_loop_costs_a_point_per_iteration_and_a_call_one_more() {
     let (mut store, instance) = instance(1_000);
-    let count: TypedFunction<i32, ()> = instance
-        .exports
-        .get_typed_function(&store, "count")
-        .unwrap();
+    let count: TypedFunction<i32, ()> = export(&store, &instance, "count");
     count.call(&mut store, 10).unwrap();
     assert_eq!(
         fuel(&mut store, &instance).unwrap(),
@@ -55,7 +60,7 @@ fn a_loop_costs_a_point_per_iteration_and_a_call_one_more() {
 #[test]
 fn an_endless_loop_stops_when_the_budget_is_spent() {
     let (mut store, instance) = instance(1_000_000);
-    let spin: TypedFunction<(), ()> = instance.exports.get_typed_function(&store, "spin").unwrap();
+    let spin: TypedFunction<(), ()> = export(&store, &instance, "spin");
     assert!(spin.call(&mut store).is_err());
     assert_eq!(fuel(&mut store, &instance).unwrap(), Fuel::Exhausted);
 }
@@ -63,10 +68,7 @@ fn an_endless_loop_stops_when_the_budget_is_spent() {
 #[test]
 fn endless_recursion_is_charged_per_call_and_stops_before_the_stack_does() {
     let (mut store, instance) = instance(1_000);
-    let recurse: TypedFunction<(), ()> = instance
-        .exports
-        .get_typed_function(&store, "recurse")
-        .unwrap();
+    let recurse: TypedFunction<(), ()> = export(&store, &instance, "recurse");
     assert!(recurse.call(&mut store).is_err());
     assert_eq!(fuel(&mut store, &instance).unwrap(), Fuel::Exhausted);
 }
@@ -74,10 +76,7 @@ fn endless_recursion_is_charged_per_call_and_stops_before_the_stack_does() {
 #[test]
 fn another_trap_is_not_reported_as_a_spent_budget() {
     let (mut store, instance) = instance(1_000);
-    let crash: TypedFunction<(), ()> = instance
-        .exports
-        .get_typed_function(&store, "crash")
-        .unwrap();
+    let crash: TypedFunction<(), ()> = export(&store, &instance, "crash");
     assert!(crash.call(&mut store).is_err());
     assert_eq!(fuel(&mut store, &instance).unwrap(), Fuel::Remaining(999));
 }
@@ -85,10 +84,7 @@ fn another_trap_is_not_reported_as_a_spent_budget() {
 #[test]
 fn nothing_runs_without_a_budget() {
     let (mut store, instance) = instance(0);
-    let count: TypedFunction<i32, ()> = instance
-        .exports
-        .get_typed_function(&store, "count")
-        .unwrap();
+    let count: TypedFunction<i32, ()> = export(&store, &instance, "count");
     assert!(count.call(&mut store, 1).is_err());
     assert_eq!(fuel(&mut store, &instance).unwrap(), Fuel::Exhausted);
 }

@@ -6,8 +6,9 @@
 //! - NaN canonicalisation is on, so no float result depends on the CPU;
 //! - memory is capped: the artefact must declare a maximum memory no larger than the host's cap
 //!   (it declares 2 GiB; see scripts/build-verifier.sh), so the engine refuses to grow past it;
-//! - execution is metered: every loop iteration and every call costs a point (see `metering`),
-//!   and a run that uses up its points traps instead of hanging the host;
+//! - execution is metered: every loop iteration, every call and every 64 bytes of a bulk memory
+//!   operation cost a point (see `metering`), and a run that uses up its points traps instead of
+//!   hanging the host;
 //! - each run gets a fresh instance, so a trap or a leak cannot affect the next.
 
 pub mod metering;
@@ -50,7 +51,7 @@ pub enum HostError {
 #[derive(Debug, Clone, Copy)]
 pub struct HostConfig {
     pub memory_cap_bytes: u64,
-    /// Points per run; one per loop iteration and per call.
+    /// Points per run; one per loop iteration, per call and per 64 bytes of `memory.copy`/`fill`.
     pub metering_limit: u64,
 }
 
@@ -111,7 +112,8 @@ impl WasmVerifier {
 
         let cached = cache_dir.map(|d| {
             d.join(format!(
-                "{actual}-wasmer-7.4.2-cranelift-nan-loop-metered.bin"
+                "{actual}-wasmer-7.4.2-cranelift-nan-{}.bin",
+                metering::SCHEME
             ))
         });
         // SAFETY: the cache file was written by `Module::serialize` of this same wasmer build and

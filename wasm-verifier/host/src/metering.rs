@@ -10,9 +10,14 @@
 //! `n` points therefore executes at most `n` times the longest function's length, and the limit
 //! is the same on every machine, so a hostile model is stopped at the same place everywhere.
 //!
+//! One operator does unbounded work without a loop: `memory.copy` and `memory.fill` (the bulk-memory
+//! instructions Rust's `memcpy` and `memset` compile to) take their length at run time. They are
+//! charged a point per 64 bytes, so copying a large tensor over and over uses up the budget too.
+//!
 //! The counter and an "exhausted" flag are globals the middleware adds to the module and exports
 //! (`poi_fuel_remaining`, `poi_fuel_exhausted`), so the host can set the budget per run and tell
-//! a spent budget from any other trap.
+//! a spent budget from any other trap. A third, private global holds a bulk operation's length
+//! while it is charged (a middleware cannot add locals).
 
 use std::sync::Mutex;
 
@@ -25,6 +30,10 @@ use wasmer::{
 
 const REMAINING: &str = "poi_fuel_remaining";
 const EXHAUSTED: &str = "poi_fuel_exhausted";
+/// Names what this middleware inserts, for caches of compiled code: change it with the scheme.
+pub const SCHEME: &str = "fuel-loop-call-bulk64";
+/// `memory.copy` and `memory.fill` cost `len >> BYTES_PER_POINT_LOG2` points.
+pub const BYTES_PER_POINT_LOG2: i32 = 6;
 
 /// The module middleware: one per compiled module, since the globals it adds are that module's.
 #[derive(Debug, Default)]
@@ -36,6 +45,7 @@ pub struct LoopMetering {
 struct FuelGlobals {
     remaining: u32,
     exhausted: u32,
+    bulk_len: u32,
 }
 
 impl ModuleMiddleware for LoopMetering {
@@ -54,6 +64,13 @@ impl ModuleMiddleware for LoopMetering {
         *globals = Some(FuelGlobals {
             remaining: add_exported_global(info, REMAINING, Type::I64, GlobalInit::I64Const(0)),
             exhausted: add_exported_global(info, EXHAUSTED, Type::I32, GlobalInit::I32Const(0)),
+            bulk_len: {
+                let index = info
+                    .globals
+                    .push(GlobalType::new(Type::I32, Mutability::Var));
+                info.global_initializers.push(GlobalInit::I32Const(0));
+                index.as_u32()
+            },
         });
         Ok(())
     }
@@ -96,6 +113,7 @@ impl FunctionFuel {
         let FuelGlobals {
             remaining,
             exhausted,
+            ..
         } = self.globals;
         state.extend([
             Operator::GlobalGet {
@@ -121,6 +139,61 @@ impl FunctionFuel {
             },
         ]);
     }
+
+    /// Before `memory.copy` or `memory.fill`, whose length is on top of the stack:
+    /// `if remaining < len >> k { exhausted = 1; trap } remaining -= len >> k`.
+    fn charge_bulk<'a>(&self, state: &mut MiddlewareReaderState<'a>) {
+        let FuelGlobals {
+            remaining,
+            exhausted,
+            bulk_len,
+        } = self.globals;
+        let cost = [
+            Operator::GlobalGet {
+                global_index: bulk_len,
+            },
+            Operator::I32Const {
+                value: BYTES_PER_POINT_LOG2,
+            },
+            Operator::I32ShrU,
+            Operator::I64ExtendI32U,
+        ];
+        // Park the length and put it back: the operation still needs it.
+        state.extend([
+            Operator::GlobalSet {
+                global_index: bulk_len,
+            },
+            Operator::GlobalGet {
+                global_index: bulk_len,
+            },
+            Operator::GlobalGet {
+                global_index: remaining,
+            },
+        ]);
+        state.extend(cost.clone());
+        state.extend([
+            Operator::I64LtU,
+            Operator::If {
+                blockty: BlockType::Empty,
+            },
+            Operator::I32Const { value: 1 },
+            Operator::GlobalSet {
+                global_index: exhausted,
+            },
+            Operator::Unreachable,
+            Operator::End,
+            Operator::GlobalGet {
+                global_index: remaining,
+            },
+        ]);
+        state.extend(cost);
+        state.extend([
+            Operator::I64Sub,
+            Operator::GlobalSet {
+                global_index: remaining,
+            },
+        ]);
+    }
 }
 
 impl<'a> FunctionMiddleware<'a> for FunctionFuel {
@@ -133,6 +206,12 @@ impl<'a> FunctionMiddleware<'a> for FunctionFuel {
         if !self.entered {
             self.entered = true;
             self.charge(state);
+        }
+        if matches!(
+            operator,
+            Operator::MemoryCopy { .. } | Operator::MemoryFill { .. }
+        ) {
+            self.charge_bulk(state);
         }
         // A branch back to a loop lands just after its `loop`: the charge goes there.
         let is_loop = matches!(operator, Operator::Loop { .. });

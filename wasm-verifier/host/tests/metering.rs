@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use poi_verifier_host::metering::{Fuel, LoopMetering, fuel, set_fuel};
+use poi_verifier_host::metering::{BYTES_PER_POINT_LOG2, Fuel, LoopMetering, fuel, set_fuel};
 use wasmer::sys::{CompilerConfig, Cranelift};
 use wasmer::{Engine, Instance, Module, Store, TypedFunction, WasmTypeList, imports};
 
@@ -19,7 +19,11 @@ const MODULE: &str = r#"
   (func $recurse (export "recurse")
     (call $recurse))
   (func (export "crash")
-    unreachable))
+    unreachable)
+  (memory (export "memory") 1)
+  ;; one fill of n bytes, no loop: charged by its length
+  (func (export "fill") (param $n i32)
+    (memory.fill (i32.const 0) (i32.const 7) (local.get $n))))
 "#;
 
 fn instance(budget: u64) -> (Store, Instance) {
@@ -87,4 +91,21 @@ fn nothing_runs_without_a_budget() {
     let count: TypedFunction<i32, ()> = export(&store, &instance, "count");
     assert!(count.call(&mut store, 1).is_err());
     assert_eq!(fuel(&mut store, &instance).unwrap(), Fuel::Exhausted);
+}
+
+#[test]
+fn a_bulk_fill_is_charged_by_its_length() {
+    let (mut store, instance) = instance(1_000);
+    let fill: TypedFunction<i32, ()> = export(&store, &instance, "fill");
+    fill.call(&mut store, 64 * 100).unwrap();
+    let per_point = 1 << BYTES_PER_POINT_LOG2;
+    let left = 1_000 - 1 - 64 * 100 / per_point;
+    assert_eq!(fuel(&mut store, &instance).unwrap(), Fuel::Remaining(left));
+    // A fill the rest of the budget cannot pay for is refused before it starts.
+    assert!(fill.call(&mut store, 65_536).is_err());
+    assert_eq!(fuel(&mut store, &instance).unwrap(), Fuel::Exhausted);
+    let memory = instance.exports.get_memory("memory").unwrap();
+    let mut first = [0u8; 1];
+    memory.view(&store).read(64 * 100, &mut first).unwrap();
+    assert_eq!(first, [0], "the refused fill wrote nothing");
 }

@@ -56,20 +56,14 @@ pub struct NamedInput {
 
 /// Elements of `shape`, if the count fits in `max`.
 fn element_count(name: &str, shape: &[usize], max: u64) -> Result<usize, VerifyError> {
-    // An axis of size 0 empties the tensor, but the other axes must still be sizes we would
-    // accept: tract sizes a buffer axis by axis and fails (panics, in places) when a product
-    // overflows before the 0 is reached. Found by the request_decoding fuzz target.
-    let span = shape
-        .iter()
-        .try_fold(1u64, |acc, &d| acc.checked_mul((d as u64).max(1)))
-        .filter(|&n| n <= max)
-        .ok_or_else(|| VerifyError::TensorTooLarge {
+    let span = crate::limits::tensor_span(shape.iter().map(|&d| d as u64));
+    if span > max {
+        return Err(VerifyError::TensorTooLarge {
             name: name.to_string(),
-            elements: shape
-                .iter()
-                .fold(1u64, |a, &d| a.saturating_mul((d as u64).max(1))),
+            elements: span,
             max,
-        })?;
+        });
+    }
     Ok(if shape.contains(&0) { 0 } else { span as usize })
 }
 

@@ -14,6 +14,7 @@
 pub mod dtype;
 pub mod encoding;
 pub mod error;
+pub mod graph_check;
 pub mod input;
 pub mod limits;
 pub mod request;

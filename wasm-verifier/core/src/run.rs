@@ -1,7 +1,6 @@
 //! Loading a model, checking it against the limits for the given inputs, and running it.
 
 use serde::Serialize;
-use tract_onnx::pb;
 use tract_onnx::prelude::*;
 use tract_onnx::tract_hir::infer::Factoid;
 
@@ -42,45 +41,9 @@ fn decode_model(bytes: &[u8]) -> Result<InferenceModel, VerifyError> {
     let onnx = tract_onnx::onnx();
     let proto = onnx.proto_model_for_read(&mut &bytes[..]).map_err(decode)?;
     if let Some(graph) = &proto.graph {
-        check_outputs_are_defined(graph)?;
+        crate::graph_check::check_graph(graph)?;
     }
     onnx.model_for_proto_model(&proto).map_err(decode)
-}
-
-/// Every output of a graph (and of each subgraph) must be one of its inputs, initializers or
-/// node outputs: tract looks outputs up by name and panics on a dangling one. Found by the
-/// model_loading fuzz target.
-fn check_outputs_are_defined(graph: &pb::GraphProto) -> Result<(), VerifyError> {
-    let defined: std::collections::HashSet<&str> = graph
-        .input
-        .iter()
-        .map(|i| i.name.as_str())
-        .chain(graph.initializer.iter().map(|t| t.name.as_str()))
-        .chain(
-            graph
-                .node
-                .iter()
-                .flat_map(|n| n.output.iter().map(String::as_str)),
-        )
-        .collect();
-    if let Some(dangling) = graph
-        .output
-        .iter()
-        .find(|o| !defined.contains(o.name.as_str()))
-    {
-        return Err(VerifyError::ModelDecode {
-            reason: format!(
-                "graph `{}` outputs `{}`, which nothing in it defines",
-                graph.name, dangling.name
-            ),
-        });
-    }
-    graph
-        .node
-        .iter()
-        .flat_map(|n| &n.attribute)
-        .flat_map(|a| a.g.iter().chain(&a.graphs))
-        .try_for_each(check_outputs_are_defined)
 }
 
 /// The names of a model's inputs, in the order it takes them.
@@ -254,10 +217,7 @@ fn check_costs(model: &TypedModel, limits: &Limits) -> Result<(), VerifyError> {
     for node in model.nodes() {
         for fact in &node.outputs {
             if let Some(shape) = fact.fact.shape.as_concrete() {
-                let elements = shape
-                    .iter()
-                    .try_fold(1u64, |a, &d| a.checked_mul(d as u64))
-                    .unwrap_or(u64::MAX);
+                let elements = crate::limits::tensor_span(shape.iter().map(|&d| d as u64));
                 if elements > limits.max_tensor_elements {
                     return Err(VerifyError::TensorTooLarge {
                         name: node.name.clone(),

@@ -1,5 +1,7 @@
-//! Any bytes as an ONNX model with a small JSON input: a typed error or a result, never a crash,
-//! a hang or an allocation the limits should have prevented.
+//! Any bytes as an ONNX model, run on zero-filled inputs of the shapes the model itself declares:
+//! a typed error or a result, never a crash, a hang or an allocation the limits should have
+//! prevented. Seeded with real models (scripts/fuzz.sh), so mutations reach tract's translation,
+//! compilation and kernels, not only the protobuf decoder.
 //!
 //! The core turns a panic inside tract into `VerifyError::Panicked` (the wasm build traps, and the
 //! host reports the trap), so this target lets `verify` catch panics the way it does in
@@ -12,9 +14,51 @@ use std::sync::Once;
 
 use libfuzzer_sys::fuzz_target;
 use poi_verifier::input::{InputFormat, NamedInput};
-use poi_verifier::{Limits, verify};
+use poi_verifier::{Limits, dtype, verify};
+use tract_onnx::prelude::*;
+use tract_onnx::tract_hir::infer::Factoid;
+use tract_onnx::tract_hir::internal::DimLike;
 
 static QUIET_PANICS: Once = Once::new();
+
+/// Zero-filled JSON inputs for the model's declared inputs, where it declares a supported element
+/// type and a small concrete shape; otherwise a 1x4 f32 tensor under the input's name.
+fn declared_inputs(model: &[u8]) -> Vec<NamedInput> {
+    let Ok(Ok(model)) =
+        std::panic::catch_unwind(|| tract_onnx::onnx().model_for_read(&mut &model[..]))
+    else {
+        return Vec::new();
+    };
+    let Ok(outlets) = model.input_outlets() else {
+        return Vec::new();
+    };
+    outlets
+        .iter()
+        .enumerate()
+        .map(|(i, outlet)| {
+            let fact = model.input_fact(i).ok();
+            let dt = fact
+                .and_then(|f| f.datum_type.concretize())
+                .and_then(|dt| dtype::name(dt).ok())
+                .unwrap_or("f32");
+            let shape: Vec<usize> = fact
+                .and_then(|f| f.shape.concretize())
+                .and_then(|dims| dims.iter().map(|d| d.to_usize().ok()).collect())
+                .filter(|dims: &Vec<usize>| dims.iter().product::<usize>() <= 4096)
+                .unwrap_or_else(|| vec![1, 4]);
+            let zeros = vec![if dt == "bool" { "false" } else { "0" }; shape.iter().product()];
+            NamedInput {
+                name: model.node(outlet.node).name.clone(),
+                format: InputFormat::Json,
+                bytes: format!(
+                    r#"{{"dtype":"{dt}","shape":{shape:?},"data":[{}]}}"#,
+                    zeros.join(",")
+                )
+                .into_bytes(),
+            }
+        })
+        .collect()
+}
 
 fuzz_target!(|data: &[u8]| {
     QUIET_PANICS.call_once(|| {
@@ -23,15 +67,10 @@ fuzz_target!(|data: &[u8]| {
             std::panic::set_hook(Box::new(|_| {}));
         }
     });
-    let input = NamedInput {
-        name: "input".into(),
-        format: InputFormat::Json,
-        bytes: br#"{"dtype":"f32","shape":[1,4],"data":[1,2,3,4]}"#.to_vec(),
-    };
     let limits = Limits {
         max_flops: 10_000_000,
         max_tensor_elements: 1 << 16,
         ..Limits::default()
     };
-    let _ = verify(data, &[input], &[0; 32], &limits);
+    let _ = verify(data, &declared_inputs(data), &[0; 32], &limits);
 });

@@ -9,7 +9,11 @@ fuzz_target!(|data: &[u8]| {
     let _ = Request::decode(data);
     let _ = poi_verifier::encoding::decode(data);
     for format in [InputFormat::Npy, InputFormat::OnnxPb, InputFormat::Json] {
-        let input = NamedInput { name: "x".into(), format, bytes: data.to_vec() };
+        let input = NamedInput {
+            name: "x".into(),
+            format,
+            bytes: data.to_vec(),
+        };
         let _ = decode(&input, 1 << 20);
     }
 });

@@ -110,44 +110,20 @@ struct FunctionFuel {
 impl FunctionFuel {
     /// `if remaining == 0 { exhausted = 1; trap } remaining -= 1`
     fn charge<'a>(&self, state: &mut MiddlewareReaderState<'a>) {
-        let FuelGlobals {
-            remaining,
-            exhausted,
-            ..
-        } = self.globals;
         state.extend([
             Operator::GlobalGet {
-                global_index: remaining,
+                global_index: self.globals.remaining,
             },
             Operator::I64Eqz,
-            Operator::If {
-                blockty: BlockType::Empty,
-            },
-            Operator::I32Const { value: 1 },
-            Operator::GlobalSet {
-                global_index: exhausted,
-            },
-            Operator::Unreachable,
-            Operator::End,
-            Operator::GlobalGet {
-                global_index: remaining,
-            },
-            Operator::I64Const { value: 1 },
-            Operator::I64Sub,
-            Operator::GlobalSet {
-                global_index: remaining,
-            },
         ]);
+        self.trap_if_spent(state);
+        self.take(state, [Operator::I64Const { value: 1 }]);
     }
 
     /// Before `memory.copy` or `memory.fill`, whose length is on top of the stack:
     /// `if remaining < len >> k { exhausted = 1; trap } remaining -= len >> k`.
     fn charge_bulk<'a>(&self, state: &mut MiddlewareReaderState<'a>) {
-        let FuelGlobals {
-            remaining,
-            exhausted,
-            bulk_len,
-        } = self.globals;
+        let bulk_len = self.globals.bulk_len;
         let cost = [
             Operator::GlobalGet {
                 global_index: bulk_len,
@@ -167,25 +143,40 @@ impl FunctionFuel {
                 global_index: bulk_len,
             },
             Operator::GlobalGet {
-                global_index: remaining,
+                global_index: self.globals.remaining,
             },
         ]);
         state.extend(cost.clone());
+        state.extend([Operator::I64LtU]);
+        self.trap_if_spent(state);
+        self.take(state, cost);
+    }
+
+    /// `if <condition on the stack> { exhausted = 1; trap }`
+    fn trap_if_spent<'a>(&self, state: &mut MiddlewareReaderState<'a>) {
         state.extend([
-            Operator::I64LtU,
             Operator::If {
                 blockty: BlockType::Empty,
             },
             Operator::I32Const { value: 1 },
             Operator::GlobalSet {
-                global_index: exhausted,
+                global_index: self.globals.exhausted,
             },
             Operator::Unreachable,
             Operator::End,
-            Operator::GlobalGet {
-                global_index: remaining,
-            },
         ]);
+    }
+
+    /// `remaining -= <cost>`, the cost pushed by `cost`.
+    fn take<'a>(
+        &self,
+        state: &mut MiddlewareReaderState<'a>,
+        cost: impl IntoIterator<Item = Operator<'a>>,
+    ) {
+        let remaining = self.globals.remaining;
+        state.extend([Operator::GlobalGet {
+            global_index: remaining,
+        }]);
         state.extend(cost);
         state.extend([
             Operator::I64Sub,

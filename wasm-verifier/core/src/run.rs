@@ -48,13 +48,15 @@ fn decode_model(bytes: &[u8]) -> Result<InferenceModel, VerifyError> {
 
 /// The names of a model's inputs, in the order it takes them.
 pub fn model_inputs(model: &[u8]) -> Result<Vec<String>, VerifyError> {
-    let model = decode_model(model)?;
-    Ok(model
-        .input_outlets()
-        .map_err(unsupported)?
-        .iter()
-        .map(|o| model.node(o.node).name.clone())
-        .collect())
+    catching_panics(|| {
+        let model = decode_model(model)?;
+        Ok(model
+            .input_outlets()
+            .map_err(unsupported)?
+            .iter()
+            .map(|o| model.node(o.node).name.clone())
+            .collect())
+    })
 }
 
 /// Runs `model` on `inputs` and names the result. `verifier_hash` is the sha256 of the verifier
@@ -65,12 +67,13 @@ pub fn verify(
     verifier_hash: &[u8; 32],
     limits: &Limits,
 ) -> Result<Verification, VerifyError> {
-    // tract reports bad models as errors, but a panic somewhere in it must not take down an
-    // operator either. (In the wasm build a panic traps, and the host reports the trap.)
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        verify_inner(model, inputs, verifier_hash, limits)
-    }))
-    .unwrap_or_else(|panic| {
+    catching_panics(|| verify_inner(model, inputs, verifier_hash, limits))
+}
+
+/// tract reports bad models as errors, but a panic somewhere in it must not take down an operator
+/// either. (In the wasm build a panic traps, and the host reports the trap.)
+fn catching_panics<T>(run: impl FnOnce() -> Result<T, VerifyError>) -> Result<T, VerifyError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)).unwrap_or_else(|panic| {
         let reason = panic
             .downcast_ref::<String>()
             .cloned()

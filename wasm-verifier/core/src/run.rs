@@ -170,9 +170,9 @@ fn verify_inner(
 /// `into_optimized` would first run tract's declutter passes to a fixpoint; on real models that
 /// costs several times the run itself (the PP-OCR classifier: 60 ms of declutter, dominated by
 /// `ChangeAxes`, for a 2 ms run), and the verifier pays it on every claim. The codegen passes
-/// alone still pick the optimised kernels and fold constants, so the one run is at most slightly
-/// slower and the whole verification about twice as fast (docs/benchmarks.md). The pipeline is
-/// part of what the verifier's hash commits to: every engine runs exactly these passes.
+/// alone still pick the optimised kernels and fold constants. The run can be slower (by up to a
+/// third, on DenseNet-121), but every verification measured is faster: twice on the PP-OCR models
+/// (docs/verifier.md). The pipeline is part of what the verifier's hash commits to.
 fn compile_for_one_run(mut model: TypedModel) -> TractResult<Arc<TypedRunnableModel>> {
     model.optimize()?;
     model.into_runnable()

@@ -235,8 +235,7 @@ pub fn set_fuel(
     instance: &Instance,
     points: u64,
 ) -> Result<(), String> {
-    // The counter is only tested for zero and counted down, so its sign never matters; the cast
-    // keeps all 64 bits.
+    // The inserted code compares the counter as unsigned, so the cast keeps the full u64 range.
     global(instance, REMAINING)?
         .set(store, Value::I64(points as i64))
         .map_err(|e| e.to_string())?;

@@ -105,7 +105,10 @@ fn a_bulk_fill_is_charged_by_its_length() {
     assert!(fill.call(&mut store, 65_536).is_err());
     assert_eq!(fuel(&mut store, &instance).unwrap(), Fuel::Exhausted);
     let memory = instance.exports.get_memory("memory").unwrap();
-    let mut first = [0u8; 1];
-    memory.view(&store).read(64 * 100, &mut first).unwrap();
-    assert_eq!(first, [0], "the refused fill wrote nothing");
+    let mut past_the_paid_fill = [0u8; 1];
+    memory
+        .view(&store)
+        .read(64 * 100, &mut past_the_paid_fill)
+        .unwrap();
+    assert_eq!(past_the_paid_fill, [0], "the refused fill wrote nothing");
 }

@@ -6,10 +6,19 @@ export POI_CACHE
 export CARGO_TARGET_DIR ?= $(POI_CACHE)/target
 export WASM_OPT ?= $(POI_CACHE)/node/node_modules/.bin/wasm-opt
 export WASMD ?= $(POI_CACHE)/bin/wasmd
-POI := $(CARGO_TARGET_DIR)/release/poi
+BIN := $(CARGO_TARGET_DIR)/release
+POI := $(BIN)/poi
 
-.PHONY: fuzz setup wasm check-wasm schema schema-check lint unit-test reproducible localnet \
-	localnet-stop cli e2e test demo bench bench-verifier bench-light-client browser-test clean
+# The native build lints as it compiles: cargo runs clippy-driver (a rustc that also runs clippy's
+# lints) on the workspace's own crates and plain rustc on dependencies, so every dependency is
+# compiled once, for the lint, the tests, the tools and `poi` alike, instead of once more in
+# clippy's check mode. Every native cargo command below runs with the same wrapper, or cargo would
+# rebuild the workspace's crates for a command without it.
+NATIVE_CARGO = RUSTC_WORKSPACE_WRAPPER=clippy-driver CLIPPY_ARGS=-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__ cargo
+
+.PHONY: fuzz setup wasm check-wasm schema schema-check fmt-check lint build unit-test reproducible \
+	localnet localnet-stop cli e2e test demo bench bench-verifier bench-light-client \
+	bench-ci browser-test clean
 
 CONTRACTS := artifacts/poi_registry.wasm artifacts/poi_staking.wasm artifacts/poi_consensus.wasm
 
@@ -17,16 +26,24 @@ setup:
 	@scripts/setup.sh
 
 # The contracts, then the verifier (both record their sha256 in artifacts/checksums.txt), then
-# the light client's wasm-bindgen build into www/light-client/.
+# the light client's wasm-bindgen build into www/light-client/. `+`: the cargo runs inside share
+# make's job slots, so `make -j2 build wasm` keeps two cores busy between them and never more.
 wasm:
-	@scripts/build-wasm.sh
-	@scripts/build-verifier.sh
-	@scripts/build-light-client.sh
+	+@scripts/build-wasm.sh
+	+@scripts/build-verifier.sh
+	+@scripts/build-light-client.sh
 
-check-wasm:
-	cargo run --locked -q --release -p poi-tests --bin check-wasm -- $(CONTRACTS)
+# The whole workspace, every target (tests, benches, tools, `poi`), release profile, one feature
+# set: the one native build. clippy -D warnings runs on every crate of it (NATIVE_CARGO above).
+build:
+	+$(NATIVE_CARGO) build --locked --workspace --release --all-targets
 
-schema:
+cli: build
+
+check-wasm: build
+	$(BIN)/check-wasm $(CONTRACTS)
+
+schema: build
 	@scripts/schema.sh
 
 # The committed schema must be what the message types generate.
@@ -36,12 +53,13 @@ schema-check: schema
 	@test -z "$$(git status --porcelain -- schema/)" \
 		|| { echo "schema/ has uncommitted files: run 'make schema' and commit them"; exit 1; }
 
-lint:
+fmt-check:
 	cargo fmt --all -- --check
-	cargo clippy --locked --workspace --all-targets -- -D warnings
 
-unit-test:
-	cargo test --locked --workspace --release
+lint: fmt-check build
+
+unit-test: build
+	$(NATIVE_CARGO) test --locked --workspace --release
 
 # Two builds must give the bytes recorded in the committed checksums.
 reproducible: wasm
@@ -53,9 +71,6 @@ localnet:
 
 localnet-stop:
 	@localnet/localnet.sh stop
-
-cli:
-	cargo build --locked -q --release -p poi-cli
 
 e2e: cli
 	@tests/e2e/registry.sh
@@ -73,25 +88,23 @@ browser-test: cli
 	@node tests/light-client/wasm-traces.mjs
 	@tests/verifier/real-models.sh
 
-bench-verifier: wasm
+bench-verifier: wasm build
 	@scripts/bench-verifier.sh
 
 bench-light-client: setup
 	@scripts/bench-light-client.sh
 
+# A cold and a warm `make test` on a fresh clone of HEAD under a new HOME (about 50 minutes).
+bench-ci:
+	@scripts/bench-ci.sh
+
 # libFuzzer on the verifier's model loading and request decoding (FUZZ_SECONDS per target).
 fuzz:
 	@scripts/fuzz.sh
 
-# The artefacts come first: the cosmwasm-vm tests among the unit tests run them.
-test: setup
-	$(MAKE) lint
-	$(MAKE) reproducible
-	$(MAKE) check-wasm
-	$(MAKE) unit-test
-	$(MAKE) browser-test
-	$(MAKE) schema-check
-	$(MAKE) e2e
+# Every check CI runs, each step timed (scripts/test.sh lists them and prints where the time went).
+test:
+	@scripts/test.sh
 
 demo: setup wasm cli
 	@scripts/demo.sh

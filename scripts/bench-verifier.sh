@@ -22,7 +22,8 @@ cases=(
 "$cache/venv/bin/python" scripts/bench/verifier-prepare.py "$cache" "$work" "${cases[@]}"
 manifest="$work/manifest.json"
 {
-    cargo run --locked -q --release -p poi-verifier-host --bin verifier-bench -- "$manifest" "$runs"
+    # Built by `make build` with the rest of the workspace (the Makefile runs it first).
+    "${CARGO_TARGET_DIR:-$cache/target}/release/verifier-bench" "$manifest" "$runs"
     node scripts/bench/verifier-node.mjs "$manifest" "$runs"
     "$cache/venv/bin/python" scripts/bench/verifier-onnxruntime.py "$manifest" "$runs"
 } >"$work/results.jsonl"

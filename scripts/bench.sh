@@ -14,9 +14,9 @@ trap 'localnet/localnet.sh stop >/dev/null || true; rm -rf "$work"' EXIT
 
 cpu="$(lscpu | awk -F: '/Model name/ { gsub(/^ +/, "", $2); print $2; exit }')"
 mem="$(free -g | awk '/Mem:/ { print $2 " GiB" }')"
-vm_table="$(cargo run --locked -q --release -p poi-tests --bin gas-report -- registry artifacts/poi_registry.wasm)"
-staking_table="$(cargo run --locked -q --release -p poi-tests --bin gas-report -- staking artifacts/poi_staking.wasm)"
-consensus_table="$(cargo run --locked -q --release -p poi-tests --bin gas-report -- consensus artifacts)"
+vm_table="$("$target/release/gas-report" registry artifacts/poi_registry.wasm)"
+staking_table="$("$target/release/gas-report" staking artifacts/poi_staking.wasm)"
+consensus_table="$("$target/release/gas-report" consensus artifacts)"
 
 awk '$1 == "alice" { for (i = 3; i <= NF; i++) printf "%s ", $i }' localnet/accounts.txt >"$work/alice"
 export POI_NETWORK=local POI_DEPLOYMENTS="$work/deployments.json" POI_MNEMONIC_FILE="$work/alice" POI_VOTES_DIR="$work/votes"

@@ -16,10 +16,10 @@ bindgen="${WASM_BINDGEN:-$cache/wasm-bindgen-$version/bin/wasm-bindgen}"
 out="${1:-www/light-client}"
 features="${LIGHT_CLIENT_FEATURES:-}"
 export CARGO_TARGET_DIR="$target"
-# The release profile for wasm32 is used by nothing else, so the contracts' and the verifier's
-# builds (other profiles, other flags) do not invalidate this one.
-cargo build --locked -q -p poi-light-client --lib --release --target wasm32-unknown-unknown \
+# A profile of its own (Cargo.toml): no other build invalidates this one, and it never waits for
+# the lock of the native release build that `make test` runs beside it.
+cargo build --locked -q -p poi-light-client --lib --profile light-client-wasm --target wasm32-unknown-unknown \
     ${features:+--features "$features"}
 "$bindgen" --target web --no-typescript --out-dir "$out" \
-    "$target/wasm32-unknown-unknown/release/poi_light_client.wasm"
+    "$target/wasm32-unknown-unknown/light-client-wasm/poi_light_client.wasm"
 echo "light client: $(du -h "$out/poi_light_client_bg.wasm" | cut -f1) in $out"

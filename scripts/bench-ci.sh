@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# How long CI takes: `make test` on a fresh clone of HEAD, first cold, then warm, and the time of
+# each step of both. Rewrites the CI section of docs/benchmarks.md.
+#
+# Cold means a new HOME with nothing in it: no cargo registry, no ~/.cache/poi, no Go module or
+# build cache, no pip or npm cache. What a machine of this kind comes with stays: the Rust toolchain
+# (rustup's home is reused, read-only but for `rustup target add`), Go, Python and Node, their
+# registry settings, and Debian's packages (Chromium once installed). The warm run is a second
+# `make test` in the same clone, as a developer runs it.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+work="${BENCH_CI_DIR:-$(mktemp -d /tmp/poi-bench-ci.XXXXXX)}"
+cd "$root"
+mkdir -p "$work/home/.config"
+
+# The registries and tools this machine is set up with, not its caches.
+for file in .npmrc .gitconfig .config/go/env; do
+    if [[ -f "$HOME/$file" ]]; then
+        mkdir -p "$(dirname "$work/home/$file")"
+        cp "$HOME/$file" "$work/home/$file"
+    fi
+done
+git clone -q "$root" "$work/clone"
+commit="$(git -C "$work/clone" rev-parse --short HEAD)"
+
+run() { # label: runs `make test` in the clone under the new HOME, prints its wall time in seconds
+    local label="$1" start status=0
+    start="$(date +%s)"
+    (
+        cd "$work/clone"
+        env -i PATH="$HOME/.cargo/bin:$(dirname "$(command -v go)"):$(dirname "$(command -v node)"):${PYENV_ROOT:-$HOME/.pyenv}/shims:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" \
+            HOME="$work/home" RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}" PYENV_ROOT="${PYENV_ROOT:-$HOME/.pyenv}" \
+            LANG=C.UTF-8 TERM=dumb CI=true bash .ci/run
+    ) >"$work/$label.log" 2>&1 || status=$?
+    if [[ $status != 0 ]]; then
+        echo "bench-ci: the $label run failed; its log is $work/$label.log" >&2
+        tail -30 "$work/$label.log" >&2
+        exit 1
+    fi
+    cp "$work/home/.cache/poi/test-timings.md" "$work/$label.md"
+    echo $(($(date +%s) - start))
+}
+
+echo "bench-ci: cold run of $commit in $work (logs there)" >&2
+cold="$(run cold)"
+echo "bench-ci: cold run passed in $((cold / 60)) min; now the warm run" >&2
+warm="$(run warm)"
+
+cpu="$(lscpu | awk -F: '/Model name/ { gsub(/^ +/, "", $2); print $2; exit }')"
+section="$work/section.md"
+cat >"$section" <<EOT
+<!-- ci: written by scripts/bench-ci.sh (make bench-ci); do not edit by hand -->
+## CI: how long \`make test\` takes
+
+\`make test\` on a fresh clone of $commit, on $(date -u +%F), $cpu, $(nproc) cores,
+$(free -g | awk '/Mem:/ { print $2 " GiB" }'). **Cold** is a new HOME with no cargo registry, no
+\`~/.cache/poi\`, no Go, pip or npm cache (the Rust toolchain, Go, Python, Node and Debian's
+Chromium are the machine's own). **Warm** is a second \`make test\` in the same clone. CI allows 90
+minutes; the goals are a cold run under 40 and a warm run under 10.
+
+| run | wall time |
+|---|---:|
+| cold | $((cold / 60))m$(printf %02d $((cold % 60)))s |
+| warm | $((warm / 60))m$(printf %02d $((warm % 60)))s |
+
+Cold, by step (\`scripts/test.sh\` prints this table at the end of every run):
+
+$(cat "$work/cold.md")
+
+Warm, by step:
+
+$(cat "$work/warm.md")
+<!-- /ci -->
+EOT
+python3 scripts/bench/write-section.py docs/benchmarks.md ci "$section"
+cat "$section"
+rm -rf "$work/home" "$work/clone"

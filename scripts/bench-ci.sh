@@ -29,9 +29,13 @@ run() { # label: runs `make test` in the clone under the new HOME, prints its wa
     start="$(date +%s)"
     (
         cd "$work/clone"
-        env -i PATH="$HOME/.cargo/bin:$(dirname "$(command -v go)"):$(dirname "$(command -v node)"):${PYENV_ROOT:-$HOME/.pyenv}/shims:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" \
+        # The machine's environment (its CA bundle, pip's wheel folder, ...) with a new HOME, and
+        # nothing that would point a build at this session's caches.
+        env -u CARGO_TARGET_DIR -u CARGO_HOME -u POI_CACHE -u WASM_OPT -u WASMD -u GOPATH -u GOCACHE \
+            -u GOMODCACHE -u npm_config_cache -u PIP_CACHE_DIR -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
             HOME="$work/home" RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}" PYENV_ROOT="${PYENV_ROOT:-$HOME/.pyenv}" \
-            LANG=C.UTF-8 TERM=dumb CI=true bash .ci/run
+            PATH="$(echo "$PATH" | tr ':' '\n' | grep -vx "$HOME/go/bin" | paste -sd:)" \
+            CI=true bash .ci/run
     ) >"$work/$label.log" 2>&1 || status=$?
     if [[ $status != 0 ]]; then
         echo "bench-ci: the $label run failed; its log is $work/$label.log" >&2

@@ -81,8 +81,9 @@ dispute_end="$(as alice consensus show "$claim" | python3 -c 'import json,sys; p
 until (($(height) >= dispute_end)); do sleep 0.3; done
 read -r ce_used ce_wanted < <(as carol consensus finalize "$claim" | gas)
 
-# The verifier's section is written by scripts/bench-verifier.sh; keep it.
-verifier_section="$(python3 -c 'import re,sys; m=re.search(r"<!-- verifier:.*?<!-- /verifier -->", open(sys.argv[1]).read(), re.S); print(m.group(0) if m else "")' "$out" 2>/dev/null || true)"
+# The sections other scripts write (verifier, light client, CI: `<!-- name: ... <!-- /name -->`)
+# are theirs; keep them.
+kept_sections="$(python3 -c 'import re,sys; print("\n\n".join(m.group(0) for m in re.finditer(r"<!-- ([\w-]+):.*?<!-- /\1 -->", open(sys.argv[1]).read(), re.S)))' "$out" 2>/dev/null || true)"
 cat >"$out" <<EOT
 # Benchmarks
 
@@ -159,5 +160,5 @@ messages they emit (rewards to three operators, the fee split along the model's 
 | finalize (first round) | $cf_used | $cf_wanted |
 | finalize (settlement) | $ce_used | $ce_wanted |
 EOT
-if [[ -n "$verifier_section" ]]; then printf '\n%s\n' "$verifier_section" >>"$out"; fi
+if [[ -n "$kept_sections" ]]; then printf '\n%s\n' "$kept_sections" >>"$out"; fi
 echo "wrote $out"

@@ -67,6 +67,7 @@ const CASES: [(&str, &str); 6] = [
 ];
 
 #[test]
+#[ignore = "needs artifacts/poi_verifier.wasm (`make wasm`) and the ONNX test data (`make setup`); `make test` runs it"]
 fn the_artefact_gives_the_same_hash_every_run_and_native_tract_agrees_within_tolerance() {
     for (suite, name) in CASES {
         let (model, inputs) = case(suite, name);
@@ -110,6 +111,7 @@ fn kind_of(result: Result<poi_verifier_host::HostVerification, HostError>) -> St
 }
 
 #[test]
+#[ignore = "needs artifacts/poi_verifier.wasm (`make wasm`) and the ONNX test data (`make setup`); `make test` runs it"]
 fn hostile_models_and_inputs_are_typed_errors() {
     let (model, inputs) = case("light", "light_squeezenet");
     let v = verifier();
@@ -221,6 +223,7 @@ fn hostile_models_and_inputs_are_typed_errors() {
 }
 
 #[test]
+#[ignore = "needs artifacts/poi_verifier.wasm (`make wasm`) and the ONNX test data (`make setup`); `make test` runs it"]
 fn a_run_that_uses_up_its_points_stops_with_an_error() {
     let config = HostConfig {
         metering_limit: 1_000_000,
@@ -235,6 +238,7 @@ fn a_run_that_uses_up_its_points_stops_with_an_error() {
 }
 
 #[test]
+#[ignore = "needs artifacts/poi_verifier.wasm (`make wasm`) and the ONNX test data (`make setup`); `make test` runs it"]
 fn only_the_expected_artefact_is_loaded() {
     let wrong = "00".repeat(32);
     assert!(matches!(

@@ -13,7 +13,9 @@ POI := $(BIN)/poi
 # lints) on the workspace's own crates and plain rustc on dependencies, so every dependency is
 # compiled once, for the lint, the tests, the tools and `poi` alike, instead of once more in
 # clippy's check mode. Every native cargo command below runs with the same wrapper, or cargo would
-# rebuild the workspace's crates for a command without it.
+# rebuild the workspace's crates for a command without it. (clippy-driver turns rustc's MIR
+# optimisations off for the crates it lints; LLVM still optimises them at opt-level 3, and the
+# dependencies, where the heavy code is, are compiled as usual.)
 NATIVE_CARGO = RUSTC_WORKSPACE_WRAPPER=clippy-driver CLIPPY_ARGS=-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__ cargo
 
 .PHONY: fuzz setup wasm check-wasm schema schema-check fmt-check lint build unit-test reproducible \

@@ -1,10 +1,10 @@
 //! Which storage key holds which poi record, and its decoding into the shared `poi-types`.
 //!
-//! The namespaces are the contracts' own (`contracts/*/src/state.rs`); the tests compute every key
-//! here with cw-storage-plus on the contracts' maps and compare.
+//! The namespaces are the ones the contracts store under (`poi_types::{registry, consensus}::storage`);
+//! the tests compute every key here with cw-storage-plus on the contracts' maps and compare.
 
-use poi_types::consensus::{Ballot, Claim, Member};
-use poi_types::registry::{Asset, Verifier};
+use poi_types::consensus::{self, Ballot, Claim, Member};
+use poi_types::registry::{self, Asset, Verifier};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -36,18 +36,19 @@ impl RecordKey {
     /// The key inside the contract's storage.
     pub fn storage_key(&self) -> Vec<u8> {
         match self {
-            RecordKey::Asset(id) => map_key("assets", &[&id.to_be_bytes()]),
-            RecordKey::Verifier(hash) => map_key("verifiers", &[hash.as_bytes()]),
-            RecordKey::Claim(id) => map_key("claims", &[&id.to_be_bytes()]),
-            RecordKey::Committee { claim, round } => {
-                map_key("committees", &[&claim.to_be_bytes(), &[*round]])
-            }
+            RecordKey::Asset(id) => map_key(registry::storage::ASSETS, &[&id.to_be_bytes()]),
+            RecordKey::Verifier(hash) => map_key(registry::storage::VERIFIERS, &[hash.as_bytes()]),
+            RecordKey::Claim(id) => map_key(consensus::storage::CLAIMS, &[&id.to_be_bytes()]),
+            RecordKey::Committee { claim, round } => map_key(
+                consensus::storage::COMMITTEES,
+                &[&claim.to_be_bytes(), &[*round]],
+            ),
             RecordKey::Ballot {
                 claim,
                 round,
                 operator,
             } => map_key(
-                "ballots",
+                consensus::storage::BALLOTS,
                 &[&claim.to_be_bytes(), &[*round], operator.as_bytes()],
             ),
         }

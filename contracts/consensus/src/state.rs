@@ -3,7 +3,7 @@
 
 use cosmwasm_std::{Addr, Empty};
 use cw_storage_plus::{Index, IndexList, IndexedMap, Item, Map, MultiIndex};
-use poi_types::consensus::{Ballot, Claim, Config, Member, OperatorRecord, Params};
+use poi_types::consensus::{Ballot, Claim, Config, Member, OperatorRecord, Params, storage};
 
 pub const CONFIG: Item<Config> = Item::new("config");
 pub const PARAMS: Item<Params> = Item::new("params");
@@ -12,14 +12,12 @@ pub const NEXT_CLAIM_ID: Item<u64> = Item::new("next_claim_id");
 /// Mixed from every revealed salt; committees are drawn from it. See [`crate::committee`].
 pub const SEED: Item<[u8; 32]> = Item::new("seed");
 /// Committee of each round: (claim id, round number).
-pub const COMMITTEES: Map<(u64, u8), Vec<Member>> = Map::new("committees");
+pub const COMMITTEES: Map<(u64, u8), Vec<Member>> = Map::new(storage::COMMITTEES);
 /// Ballots by (claim id, round number, operator).
-pub const BALLOTS: Map<(u64, u8, &Addr), Ballot> = Map::new("ballots");
+pub const BALLOTS: Map<(u64, u8, &Addr), Ballot> = Map::new(storage::BALLOTS);
 pub const RECORDS: Map<&Addr, OperatorRecord> = Map::new("operator_records");
 /// (claim id, operator) pairs already slashed: an operator is slashed at most once per claim.
 pub const SLASHED: Map<(u64, &Addr), Empty> = Map::new("slashed");
-
-pub const CLAIMS_NAMESPACE: &str = "claims";
 
 pub struct ClaimIndexes<'a> {
     pub status: MultiIndex<'a, String, Claim, u64>,
@@ -34,21 +32,21 @@ impl IndexList<Claim> for ClaimIndexes<'_> {
     }
 }
 
-/// Claims by id, stored under [`CLAIMS_NAMESPACE`] with the id as a big-endian `u64` key and the
+/// Claims by id, stored under [`storage::CLAIMS`] with the id as a big-endian `u64` key and the
 /// [`Claim`] as JSON.
 pub fn claims<'a>() -> IndexedMap<u64, Claim, ClaimIndexes<'a>> {
     IndexedMap::new(
-        CLAIMS_NAMESPACE,
+        storage::CLAIMS,
         ClaimIndexes {
             status: MultiIndex::new(
                 |_, c| c.status.as_str().to_string(),
-                CLAIMS_NAMESPACE,
+                storage::CLAIMS,
                 "claims__status",
             ),
-            model: MultiIndex::new(|_, c| c.model_id, CLAIMS_NAMESPACE, "claims__model"),
+            model: MultiIndex::new(|_, c| c.model_id, storage::CLAIMS, "claims__model"),
             claimant: MultiIndex::new(
                 |_, c| c.claimant.clone(),
-                CLAIMS_NAMESPACE,
+                storage::CLAIMS,
                 "claims__claimant",
             ),
         },

@@ -5,7 +5,7 @@ use cosmwasm_std::Addr;
 use cw_storage_plus::{Index, IndexList, IndexedMap, Item, Map, MultiIndex, UniqueIndex};
 use cw_utils::Expiration;
 use poi_types::cw721::Approval;
-use poi_types::registry::{Asset, Config, Verifier};
+use poi_types::registry::{Asset, Config, Verifier, storage};
 
 pub const CONFIG: Item<Config> = Item::new("config");
 /// The id the next registered asset gets; ids start at 1.
@@ -15,12 +15,10 @@ pub const TOKEN_APPROVALS: Map<u64, Vec<Approval>> = Map::new("token_approvals")
 /// Operators allowed to move all of an owner's tokens (cw721 `approve_all`): (owner, operator).
 pub const OPERATORS: Map<(&Addr, &Addr), Expiration> = Map::new("operators");
 /// Approved verifier builds by their sha256 hex.
-pub const VERIFIERS: Map<&str, Verifier> = Map::new("verifiers");
+pub const VERIFIERS: Map<&str, Verifier> = Map::new(storage::VERIFIERS);
 
 /// Most approvals one token may carry, so a transfer clears them in bounded time.
 pub const MAX_APPROVALS_PER_TOKEN: usize = 16;
-
-pub const ASSETS_NAMESPACE: &str = "assets";
 
 pub struct AssetIndexes<'a> {
     pub content_hash: UniqueIndex<'a, String, Asset, u64>,
@@ -41,22 +39,22 @@ impl IndexList<Asset> for AssetIndexes<'_> {
     }
 }
 
-/// Assets by id, stored under [`ASSETS_NAMESPACE`] with the id as a big-endian `u64` key and the
+/// Assets by id, stored under [`storage::ASSETS`] with the id as a big-endian `u64` key and the
 /// [`Asset`] as JSON.
 pub fn assets<'a>() -> IndexedMap<u64, Asset, AssetIndexes<'a>> {
     IndexedMap::new(
-        ASSETS_NAMESPACE,
+        storage::ASSETS,
         AssetIndexes {
             content_hash: UniqueIndex::new(|a| a.content_hash.to_string(), "assets__hash"),
-            owner: MultiIndex::new(|_, a| a.owner.clone(), ASSETS_NAMESPACE, "assets__owner"),
+            owner: MultiIndex::new(|_, a| a.owner.clone(), storage::ASSETS, "assets__owner"),
             kind: MultiIndex::new(
                 |_, a| a.kind.as_str().to_string(),
-                ASSETS_NAMESPACE,
+                storage::ASSETS,
                 "assets__kind",
             ),
             owner_kind: MultiIndex::new(
                 |_, a| (a.owner.clone(), a.kind.as_str().to_string()),
-                ASSETS_NAMESPACE,
+                storage::ASSETS,
                 "assets__owner_kind",
             ),
         },

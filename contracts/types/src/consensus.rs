@@ -450,3 +450,15 @@ mod tests {
         assert!(exact.agrees_with(&hash(1)) && !exact.agrees_with(&hash(2)));
     }
 }
+
+/// Storage namespaces of the consensus contract's records that clients read from raw contract
+/// storage (the light client proves them against the app hash). Renaming one is a storage
+/// migration.
+pub mod storage {
+    /// Claims by id (a cw-storage-plus `IndexedMap`, big-endian `u64` keys, JSON values).
+    pub const CLAIMS: &str = "claims";
+    /// The committee of each round, keyed by (claim id, round number).
+    pub const COMMITTEES: &str = "committees";
+    /// Ballots keyed by (claim id, round number, operator address).
+    pub const BALLOTS: &str = "ballots";
+}

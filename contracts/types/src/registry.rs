@@ -352,3 +352,13 @@ pub struct RevenueSplitResponse {
 pub struct VerifiersResponse {
     pub verifiers: Vec<Verifier>,
 }
+
+/// Storage namespaces of the registry's records that clients read from raw contract storage (the
+/// light client proves them against the app hash). They are the contract's interface as much as
+/// its messages are: renaming one is a storage migration.
+pub mod storage {
+    /// Assets by id (a cw-storage-plus `IndexedMap`, big-endian `u64` keys, JSON values).
+    pub const ASSETS: &str = "assets";
+    /// Approved verifier builds by their sha256 hex.
+    pub const VERIFIERS: &str = "verifiers";
+}

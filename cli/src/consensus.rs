@@ -11,6 +11,7 @@ use clap::Subcommand;
 use cosmrs::{Coin, Denom};
 use cosmwasm_std::{Binary, Uint128};
 use poi_types::ContentHash;
+use poi_types::consensus::events;
 use poi_types::consensus::{
     Claim, ClaimedOutput, CommitteeResponse, ExecuteMsg, InputRef, NewClaim, Params, QueryMsg, Vote,
 };
@@ -205,9 +206,11 @@ pub fn run(cmd: ConsensusCommand, s: &ConsensusSession) -> Result<()> {
             let signer = (s.signer)()?;
             let result = s.execute(&signer, &ExecuteMsg::SubmitClaim(claim), total)?;
             let id = result
-                .attribute("wasm", "claim_id")
+                .attribute("wasm", events::CLAIM_ID)
                 .ok_or_else(|| anyhow!("the claim was accepted but reported no id"))?;
-            let committee = result.attribute("wasm", "committee").unwrap_or_default();
+            let committee = result
+                .attribute("wasm", events::COMMITTEE)
+                .unwrap_or_default();
             s.report(
                 &result,
                 serde_json::json!({
@@ -291,8 +294,8 @@ pub fn run(cmd: ConsensusCommand, s: &ConsensusSession) -> Result<()> {
             let signer = (s.signer)()?;
             let result = s.execute(&signer, &ExecuteMsg::Finalize { claim_id: claim }, 0)?;
             let verdict = result
-                .attribute("wasm", "final_verdict")
-                .or_else(|| result.attribute("wasm", "verdict"))
+                .attribute("wasm", events::FINAL_VERDICT)
+                .or_else(|| result.attribute("wasm", events::VERDICT))
                 .unwrap_or_default();
             s.report(&result, serde_json::json!({ "verdict": verdict }))
         }
@@ -300,7 +303,9 @@ pub fn run(cmd: ConsensusCommand, s: &ConsensusSession) -> Result<()> {
             let bond = s.params()?.dispute_bond.u128();
             let signer = (s.signer)()?;
             let result = s.execute(&signer, &ExecuteMsg::Dispute { claim_id: claim }, bond)?;
-            let committee = result.attribute("wasm", "committee").unwrap_or_default();
+            let committee = result
+                .attribute("wasm", events::COMMITTEE)
+                .unwrap_or_default();
             s.report(
                 &result,
                 serde_json::json!({ "committee": committee.split(',').collect::<Vec<_>>() }),

@@ -9,6 +9,7 @@ use cosmwasm_std::{Coin, Decimal, Uint128, Uint256};
 use poi_types::ContentHash;
 use poi_types::cw721::OwnerOfResponse;
 use poi_types::merkle::DatasetHasher;
+use poi_types::registry::events;
 use poi_types::registry::{
     Asset, AssetKind, AssetsResponse, DType, ExecuteMsg, LineageResponse, Metadata, ModelSpec,
     NewAsset, Parent, QueryMsg, RevenueSplitResponse, TensorSpec, VerificationPolicy,
@@ -343,7 +344,7 @@ pub fn run(cmd: RegistryCommand, ctx: &Session) -> Result<()> {
             let hash = new.content_hash.clone();
             let result = ctx.execute(&ExecuteMsg::RegisterAsset(new))?;
             let id: u64 = result
-                .attribute("wasm", "asset_id")
+                .attribute("wasm", events::ASSET_ID)
                 .ok_or_else(|| anyhow!("registered, but the transaction reported no asset id"))?
                 .parse()?;
             let out = serde_json::json!({

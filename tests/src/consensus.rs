@@ -205,7 +205,7 @@ impl Suite {
             .events
             .iter()
             .flat_map(|e| e.attributes.iter())
-            .find(|a| a.key == "claim_id")
+            .find(|a| a.key == poi_types::consensus::events::CLAIM_ID)
             .map(|a| a.value.parse().expect("numeric id"))
             .expect("submit emits claim_id"))
     }

@@ -209,7 +209,7 @@ pub fn consensus_round_gas(
         "claimant",
         &ExecuteMsg::SubmitClaim(claim),
     )?;
-    let committee: Vec<Addr> = attribute(&submitted, "committee")?
+    let committee: Vec<Addr> = attribute(&submitted, poi_types::consensus::events::COMMITTEE)?
         .split(',')
         .map(Addr::unchecked)
         .collect();
@@ -230,7 +230,7 @@ pub fn consensus_round_gas(
         "disputer",
         &ExecuteMsg::Dispute { claim_id: 1 },
     )?;
-    let second: Vec<Addr> = attribute(&disputed, "committee")?
+    let second: Vec<Addr> = attribute(&disputed, poi_types::consensus::events::COMMITTEE)?
         .split(',')
         .map(Addr::unchecked)
         .collect();

@@ -275,7 +275,7 @@ impl Suite {
             .events
             .iter()
             .flat_map(|e| e.attributes.iter())
-            .find(|a| a.key == "asset_id")
+            .find(|a| a.key == poi_types::registry::events::ASSET_ID)
             .map(|a| a.value.parse::<u64>().expect("numeric id"))
             .expect("register emits asset_id");
         Ok(id)

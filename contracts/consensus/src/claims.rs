@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 use cosmwasm_std::{Binary, DepsMut, Env, MessageInfo, Response, Uint128};
 use cw_utils::must_pay;
 use poi_types::ContentHash;
+use poi_types::consensus::events;
 use poi_types::consensus::{
     Claim, ClaimStatus, ClaimedOutput, InputRef, MAX_INPUTS, MAX_SALT_LEN, MIN_SALT_LEN, NewClaim,
     Params, Round, canary_seal,
@@ -239,9 +240,9 @@ pub fn submit(
     claims().save(deps.storage, id, &claim)?;
     Ok(Response::new()
         .add_attribute("action", "submit_claim")
-        .add_attribute("claim_id", id.to_string())
+        .add_attribute(events::CLAIM_ID, id.to_string())
         .add_attribute("model_id", claim.model_id.to_string())
-        .add_attribute("committee", members.join(","))
+        .add_attribute(events::COMMITTEE, members.join(","))
         .add_attribute("commit_end", round.commit_end.to_string())
         .add_attribute("reveal_end", round.reveal_end.to_string()))
 }
@@ -301,6 +302,6 @@ pub fn open_seal(
     claims().save(deps.storage, claim_id, &claim)?;
     Ok(Response::new()
         .add_attribute("action", "open_seal")
-        .add_attribute("claim_id", claim_id.to_string())
+        .add_attribute(events::CLAIM_ID, claim_id.to_string())
         .add_attribute("canary", canary.to_string()))
 }

@@ -7,6 +7,7 @@ use cosmwasm_std::{
     to_json_binary,
 };
 use cw_utils::nonpayable;
+use poi_types::consensus::events;
 use poi_types::consensus::{Config, ExecuteMsg, InstantiateMsg, MigrateMsg, QueryMsg};
 use sha2::{Digest, Sha256};
 
@@ -154,7 +155,7 @@ pub fn reply(deps: DepsMut, _env: Env, reply: Reply) -> Result<Response, Contrac
     })?;
     Ok(Response::new()
         .add_attribute("action", "slash_refused")
-        .add_attribute("claim_id", claim_id.to_string())
+        .add_attribute(events::CLAIM_ID, claim_id.to_string())
         .add_attribute("operator", operator)
         .add_attribute("error", error))
 }

@@ -3,6 +3,7 @@
 
 use cosmwasm_std::{DepsMut, Env, MessageInfo, Response, Uint128};
 use cw_utils::must_pay;
+use poi_types::consensus::events;
 use poi_types::consensus::{ClaimStatus, Dispute};
 
 use crate::ContractError;
@@ -70,9 +71,9 @@ pub fn dispute(
     claim_map().save(deps.storage, claim_id, &claim)?;
     Ok(Response::new()
         .add_attribute("action", "dispute")
-        .add_attribute("claim_id", claim_id.to_string())
+        .add_attribute(events::CLAIM_ID, claim_id.to_string())
         .add_attribute("disputer", info.sender)
-        .add_attribute("committee", members.join(","))
+        .add_attribute(events::COMMITTEE, members.join(","))
         .add_attribute("commit_end", round.commit_end.to_string())
         .add_attribute("reveal_end", round.reveal_end.to_string()))
 }

@@ -19,6 +19,7 @@
 //! Nothing stays behind.
 
 use cosmwasm_std::{Addr, CosmosMsg, DepsMut, Empty, Env, Response, Storage, SubMsg, Uint128};
+use poi_types::consensus::events;
 use poi_types::consensus::{Claim, ClaimStatus, Config, Member, Params, Round, Verdict};
 
 use crate::ContractError;
@@ -152,9 +153,9 @@ fn end_round(deps: DepsMut, env: Env, mut claim: Claim) -> Result<Response, Cont
 
     let response = Response::new()
         .add_attribute("action", "finalize_round")
-        .add_attribute("claim_id", claim.id.to_string())
+        .add_attribute(events::CLAIM_ID, claim.id.to_string())
         .add_attribute("round", round.number.to_string())
-        .add_attribute("verdict", format!("{verdict:?}"));
+        .add_attribute(events::VERDICT, format!("{verdict:?}"));
     if round.number == 1 && claim.canary != Some(true) {
         // A canary's truth is known; any other first verdict may still be disputed.
         claim.status = ClaimStatus::Decided;
@@ -276,8 +277,8 @@ fn settle(deps: DepsMut, mut claim: Claim) -> Result<Response, ContractError> {
 
     let mut response = Response::new()
         .add_attribute("action", "settle_claim")
-        .add_attribute("claim_id", claim.id.to_string())
-        .add_attribute("final_verdict", format!("{verdict:?}"));
+        .add_attribute(events::CLAIM_ID, claim.id.to_string())
+        .add_attribute(events::FINAL_VERDICT, format!("{verdict:?}"));
     if let Some(dispute) = &claim.dispute {
         let confirmed = decisive && claim.rounds[0].verdict == Some(verdict);
         if confirmed {

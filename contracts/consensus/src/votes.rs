@@ -4,6 +4,7 @@
 
 use cosmwasm_std::{Addr, Binary, DepsMut, Env, MessageInfo, Response, Storage};
 use poi_types::ContentHash;
+use poi_types::consensus::events;
 use poi_types::consensus::{Ballot, Claim, ClaimStatus, Member, Vote};
 
 use crate::ContractError;
@@ -91,7 +92,7 @@ pub fn commit(
     BALLOTS.save(deps.storage, key, &ballot)?;
     Ok(Response::new()
         .add_attribute("action", "commit_vote")
-        .add_attribute("claim_id", claim_id.to_string())
+        .add_attribute(events::CLAIM_ID, claim_id.to_string())
         .add_attribute("operator", info.sender))
 }
 
@@ -161,7 +162,7 @@ pub fn reveal(
     )?;
     Ok(Response::new()
         .add_attribute("action", "reveal_vote")
-        .add_attribute("claim_id", claim_id.to_string())
+        .add_attribute(events::CLAIM_ID, claim_id.to_string())
         .add_attribute("operator", info.sender)
         .add_attribute("agrees", agrees.to_string()))
 }

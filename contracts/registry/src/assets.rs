@@ -1,6 +1,7 @@
 //! Registering assets and changing what may change about them.
 
 use cosmwasm_std::{Coin, DepsMut, Env, MessageInfo, Response, Storage};
+use poi_types::registry::events;
 use poi_types::registry::{Asset, AssetKind, AssetStatus, Metadata, NewAsset, VerificationPolicy};
 
 use crate::ContractError;
@@ -83,7 +84,7 @@ pub fn register(
 
     Ok(Response::new()
         .add_attribute("action", "register_asset")
-        .add_attribute("asset_id", id.to_string())
+        .add_attribute(events::ASSET_ID, id.to_string())
         .add_attribute("kind", asset.kind.as_str())
         .add_attribute("owner", asset.owner.as_str())
         .add_attribute("content_hash", asset.content_hash.as_str()))
@@ -132,7 +133,7 @@ pub fn update(
     assets().save(deps.storage, id, &asset)?;
     Ok(Response::new()
         .add_attribute("action", "update_asset")
-        .add_attribute("asset_id", id.to_string()))
+        .add_attribute(events::ASSET_ID, id.to_string()))
 }
 
 pub fn set_price(
@@ -150,7 +151,7 @@ pub fn set_price(
     assets().save(deps.storage, id, &asset)?;
     Ok(Response::new()
         .add_attribute("action", "set_price")
-        .add_attribute("asset_id", id.to_string())
+        .add_attribute(events::ASSET_ID, id.to_string())
         .add_attribute("price_per_use", shown))
 }
 
@@ -163,5 +164,5 @@ pub fn deprecate(deps: DepsMut, info: MessageInfo, id: u64) -> Result<Response, 
     assets().save(deps.storage, id, &asset)?;
     Ok(Response::new()
         .add_attribute("action", "deprecate_asset")
-        .add_attribute("asset_id", id.to_string()))
+        .add_attribute(events::ASSET_ID, id.to_string()))
 }

@@ -4,6 +4,7 @@
 use cosmwasm_std::{
     BankMsg, CosmosMsg, Decimal256, DepsMut, Empty, Env, MessageInfo, Response, Uint128, coins,
 };
+use poi_types::staking::events;
 use poi_types::staking::{Config, SlashDestination, SlashRecord};
 
 use crate::ContractError;
@@ -160,7 +161,7 @@ pub fn slash(
     let mut response = Response::new()
         .add_attribute("action", "slash")
         .add_attribute("operator", operator)
-        .add_attribute("claim_id", claim_id.to_string())
+        .add_attribute(events::CLAIM_ID, claim_id.to_string())
         .add_attribute("bps", bps.to_string())
         .add_attribute("snapshot_height", snapshot_height.to_string())
         .add_attribute("fraction", fraction.to_string())

@@ -462,3 +462,15 @@ pub mod storage {
     /// Ballots keyed by (claim id, round number, operator address).
     pub const BALLOTS: &str = "ballots";
 }
+
+/// Keys of the `wasm` event attributes clients read from the consensus contract's transactions.
+pub mod events {
+    /// The claim a transaction is about (submit, commit, reveal, finalise, dispute, slash).
+    pub const CLAIM_ID: &str = "claim_id";
+    /// The drawn committee of a new round: operator addresses joined by commas.
+    pub const COMMITTEE: &str = "committee";
+    /// The verdict of a first round.
+    pub const VERDICT: &str = "verdict";
+    /// The verdict a claim settles with, after its dispute window or round.
+    pub const FINAL_VERDICT: &str = "final_verdict";
+}

@@ -362,3 +362,9 @@ pub mod storage {
     /// Approved verifier builds by their sha256 hex.
     pub const VERIFIERS: &str = "verifiers";
 }
+
+/// Keys of the `wasm` event attributes clients read from the registry's transactions.
+pub mod events {
+    /// The asset a transaction registered or changed.
+    pub const ASSET_ID: &str = "asset_id";
+}

@@ -281,3 +281,9 @@ pub struct WithdrawalsResponse {
 pub struct SlashesResponse {
     pub slashes: Vec<SlashRecord>,
 }
+
+/// Keys of the `wasm` event attributes clients read from the staking contract's transactions.
+pub mod events {
+    /// The claim a slash is for: the same key the consensus contract uses.
+    pub const CLAIM_ID: &str = crate::consensus::events::CLAIM_ID;
+}

@@ -10,9 +10,9 @@
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-work="${BENCH_CI_DIR:-$(mktemp -d /tmp/poi-bench-ci.XXXXXX)}"
+work="$(mktemp -d /tmp/poi-bench-ci.XXXXXX)"
 cd "$root"
-mkdir -p "$work/home/.config"
+mkdir -p "$work/home"
 
 # The registries and tools this machine is set up with, not its caches.
 for file in .npmrc .gitconfig .config/go/env; do
@@ -51,14 +51,14 @@ cold="$(run cold)"
 echo "bench-ci: cold run passed in $((cold / 60)) min; now the warm run" >&2
 warm="$(run warm)"
 
-cpu="$(lscpu | awk -F: '/Model name/ { gsub(/^ +/, "", $2); print $2; exit }')"
+machine="$(scripts/machine.sh)"
 section="$work/section.md"
 cat >"$section" <<EOT
 <!-- ci: written by scripts/bench-ci.sh (make bench-ci); do not edit by hand -->
 ## CI: how long \`make test\` takes
 
-\`make test\` on a fresh clone of $commit, on $(date -u +%F), $cpu, $(nproc) cores,
-$(free -g | awk '/Mem:/ { print $2 " GiB" }'). **Cold** is a new HOME with no cargo registry, no
+\`make test\` on a fresh clone of $commit, on $(date -u +%F), $machine.
+**Cold** is a new HOME with no cargo registry, no
 \`~/.cache/poi\`, no Go, pip or npm cache (the Rust toolchain with its wasm32 target, Go,
 Python, Node and Debian's Chromium are the machine's own). **Warm** is a second \`make test\` in the same clone. CI allows 90
 minutes; the goals are a cold run under 40 and a warm run under 10. (A cold run took 85 minutes

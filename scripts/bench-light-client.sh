@@ -29,13 +29,13 @@ for r in rows:
 PY
 )"
 
-cpu="$(lscpu | awk -F: '/Model name/ { gsub(/^ +/, "", $2); print $2; exit }')"
+machine="$(scripts/machine.sh)"
 section="$work/section.md"
 cat >"$section" <<EOT
 <!-- light-client: written by scripts/bench-light-client.sh -->
 ## Light client: verifying one commit
 
-Measured by \`make bench-light-client\` on $(date -u +%Y-%m-%d) — $cpu, $(nproc) cores, Node
+Measured by \`make bench-light-client\` on $(date -u +%Y-%m-%d) — $machine, Node
 $(node --version). Median of $runs runs, interleaved. One adjacent header verified with
 \`verify_update_header\`: validator-set hashes, commit checks, and signatures until more than two
 thirds of the power is counted. \`ours\` checks those signatures in one ed25519-zebra batch;

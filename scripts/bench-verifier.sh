@@ -43,13 +43,13 @@ for c in cases:
 PY
 )"
 
-cpu="$(lscpu | awk -F: '/Model name/ { gsub(/^ +/, "", $2); print $2; exit }')"
+machine="$(scripts/machine.sh)"
 section="$work/section.md"
 cat >"$section" <<EOT
 <!-- verifier: written by scripts/bench-verifier.sh -->
 ## Verifier: latency per model
 
-Measured by \`make bench-verifier\` on $(date -u +%Y-%m-%d) — $cpu, $(nproc) cores. Median of $runs runs
+Measured by \`make bench-verifier\` on $(date -u +%Y-%m-%d) — $machine. Median of $runs runs
 of one verification each: load the model, prepare it for the inputs' shapes, run it once (what an
 operator does per claim). Milliseconds. \`artefact\` is \`artifacts/poi_verifier.wasm\`; wasmer uses
 Cranelift with NaN canonicalisation and metering; onnxruntime runs with one thread, onnxruntime-web

@@ -12,8 +12,7 @@ work="$(mktemp -d)"
 cd "$root"
 trap 'localnet/localnet.sh stop >/dev/null || true; rm -rf "$work"' EXIT
 
-cpu="$(lscpu | awk -F: '/Model name/ { gsub(/^ +/, "", $2); print $2; exit }')"
-mem="$(free -g | awk '/Mem:/ { print $2 " GiB" }')"
+machine="$(scripts/machine.sh)"
 vm_table="$("$target/release/gas-report" registry artifacts/poi_registry.wasm)"
 staking_table="$("$target/release/gas-report" staking artifacts/poi_staking.wasm)"
 consensus_table="$("$target/release/gas-report" consensus artifacts)"
@@ -87,7 +86,7 @@ kept_sections="$(python3 -c 'import re,sys; print("\n\n".join(m.group(0) for m i
 cat >"$out" <<EOT
 # Benchmarks
 
-Measured by \`scripts/bench.sh\` on $(date -u +%Y-%m-%d) — $cpu, $(nproc) cores, $mem,
+Measured by \`scripts/bench.sh\` on $(date -u +%Y-%m-%d) — $machine,
 $(rustc --version | cut -d' ' -f1-2), wasmd ${WASMD_VERSION:-v0.70.3}.
 
 ## Contract artefacts

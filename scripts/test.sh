@@ -41,13 +41,12 @@ step() { # name, then the command
 
 step "setup" "$make" --no-print-directory setup
 step "fmt-check" "$make" --no-print-directory fmt-check
-step "build ∥ reproducible" "$make" --no-print-directory -j2 --output-sync=target build reproducible
+step "build ∥ reproducible" "$make" --no-print-directory -j2 build reproducible
 step "check-wasm" "$make" --no-print-directory check-wasm
 step "unit-test" "$make" --no-print-directory unit-test
 step "browser-test" "$make" --no-print-directory browser-test
 step "schema-check" "$make" --no-print-directory schema-check
 step "e2e" "$make" --no-print-directory e2e
 
-printf '\ntest: every step passed on %s (%s, %s cores)\n\n' "$(date -u +%F)" \
-    "$(lscpu | awk -F: '/Model name/ { gsub(/^ +/, "", $2); print $2; exit }')" "$(nproc)"
+printf '\ntest: every step passed on %s (%s)\n\n' "$(date -u +%F)" "$(scripts/machine.sh)"
 table | tee "$cache/test-timings.md"

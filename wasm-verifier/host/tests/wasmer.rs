@@ -238,7 +238,7 @@ fn a_run_that_uses_up_its_points_stops_with_an_error() {
 }
 
 #[test]
-#[ignore = "needs artifacts/poi_verifier.wasm (`make wasm`) and the ONNX test data (`make setup`); `make test` runs it"]
+#[ignore = "needs artifacts/poi_verifier.wasm (`make wasm`); `make test` runs it"]
 fn only_the_expected_artefact_is_loaded() {
     let wrong = "00".repeat(32);
     assert!(matches!(

@@ -18,9 +18,9 @@ use poi_types::consensus::{
 use poi_types::registry::{Asset, QueryMsg as RegistryQuery};
 use serde::{Deserialize, Serialize};
 
-use crate::chain::Chain;
-use crate::keys::Signer;
-use crate::rpc::TxResult;
+use poi_client::Chain;
+use poi_client::Signer;
+use poi_client::TxResult;
 
 #[derive(Subcommand)]
 pub enum ConsensusCommand {
@@ -118,21 +118,23 @@ impl ConsensusSession<'_> {
                 .map_err(|e| anyhow!("denom: {e}"))?;
             vec![Coin { denom, amount }]
         };
-        self.chain
-            .execute_contract(signer, &self.contract, msg, funds, "poi consensus")
+        Ok(self
+            .chain
+            .execute_contract(signer, &self.contract, msg, funds, "poi consensus")?)
     }
 
     fn config(&self) -> Result<poi_types::consensus::Config> {
-        self.chain.smart_query(&self.contract, &QueryMsg::Config {})
+        Ok(self.chain.smart_query(&self.contract, &QueryMsg::Config {})?)
     }
 
     fn params(&self) -> Result<Params> {
-        self.chain.smart_query(&self.contract, &QueryMsg::Params {})
+        Ok(self.chain.smart_query(&self.contract, &QueryMsg::Params {})?)
     }
 
     fn claim(&self, id: u64) -> Result<Claim> {
-        self.chain
-            .smart_query(&self.contract, &QueryMsg::Claim { id })
+        Ok(self
+            .chain
+            .smart_query(&self.contract, &QueryMsg::Claim { id })?)
     }
 
     fn report(&self, result: &TxResult, extra: serde_json::Value) -> Result<()> {

@@ -12,67 +12,10 @@ use flate2::Compression;
 use flate2::write::GzEncoder;
 use poi_types::ContentHash;
 use poi_types::registry as registry_msg;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use crate::chain::Chain;
-use crate::keys::Signer;
-use crate::network::Network;
-
-/// One deployed contract.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct ContractDeployment {
-    pub code_id: u64,
-    /// sha256 of the uploaded artefact.
-    pub checksum: String,
-    pub address: String,
-}
-
-/// The deployments file: what is deployed on one network.
-#[derive(Debug, Default, Serialize, Deserialize)]
-pub struct Deployments {
-    pub chain_id: String,
-    pub contracts: BTreeMap<String, ContractDeployment>,
-}
-
-impl Deployments {
-    pub fn load(path: &Path) -> Result<Option<Self>> {
-        match std::fs::read_to_string(path) {
-            Ok(text) => {
-                Ok(Some(serde_json::from_str(&text).with_context(|| {
-                    format!("{} is not valid", path.display())
-                })?))
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
-        }
-    }
-
-    pub fn save(&self, path: &Path) -> Result<()> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)?;
-        }
-        // Write then rename, so an interrupted deploy never leaves a half-written record.
-        let tmp = path.with_extension("json.tmp");
-        std::fs::write(&tmp, serde_json::to_string_pretty(self)? + "\n")?;
-        std::fs::rename(&tmp, path)?;
-        Ok(())
-    }
-
-    /// The address of a deployed contract, for commands that talk to it.
-    pub fn address_of(path: &Path, contract: &str) -> Result<String> {
-        let deployments = Self::load(path)?.ok_or_else(|| {
-            anyhow!(
-                "nothing deployed yet ({} missing): run 'poi deploy'",
-                path.display()
-            )
-        })?;
-        deployments
-            .contracts
-            .get(contract)
-            .map(|c| c.address.clone())
-            .ok_or_else(|| anyhow!("no {contract} in {}: run 'poi deploy'", path.display()))
-    }
-}
+use poi_client::deployments::{ContractDeployment, Deployments};
+use poi_client::{Chain, Network, Signer};
 
 /// A contract poi deploys: its artefact and how to instantiate it.
 struct ContractSpec {

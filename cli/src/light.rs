@@ -13,8 +13,8 @@ use poi_light_client::verifier::TrustOptions;
 use poi_types::consensus::Vote;
 use tendermint::Time;
 
-use crate::deploy::Deployments;
-use crate::network::Network;
+use poi_client::Deployments;
+use poi_client::Network;
 
 #[derive(Args)]
 pub struct LightArgs {

@@ -1,13 +1,9 @@
 //! `poi`: deploy the poi contracts to a CosmWasm network and work with the asset registry.
 
-mod chain;
 mod consensus;
 mod deploy;
-mod keys;
 mod light;
-mod network;
 mod registry;
-mod rpc;
 mod staking;
 mod verify;
 
@@ -17,10 +13,9 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 
-use crate::chain::Chain;
-use crate::deploy::{DeployOptions, Deployments};
-use crate::keys::Signer;
-use crate::network::Network;
+use poi_client::{Chain, Deployments, Network, Signer, config};
+
+use crate::deploy::DeployOptions;
 use crate::registry::RegistryCommand;
 
 #[derive(Parser)]
@@ -33,13 +28,9 @@ struct Cli {
     /// Network name from the networks file.
     #[arg(long, global = true, env = "POI_NETWORK", default_value = "local")]
     network: String,
-    #[arg(
-        long,
-        global = true,
-        env = "POI_NETWORKS",
-        default_value = "networks.toml"
-    )]
-    networks_file: PathBuf,
+    /// Networks file; by default $POI_HOME/networks.toml, ./networks.toml, else the built-in one.
+    #[arg(long, global = true, env = "POI_NETWORKS")]
+    networks_file: Option<PathBuf>,
     /// File holding the signing mnemonic (POI_MNEMONIC, if set, takes precedence).
     #[arg(long, global = true, env = "POI_MNEMONIC_FILE")]
     mnemonic_file: Option<PathBuf>,
@@ -102,20 +93,14 @@ fn run(cli: Cli) -> Result<()> {
         return registry::run(cmd, &ctx);
     }
 
+    let networks = config::networks_file(cli.networks_file.as_deref())?;
     if let Command::Networks = cli.command {
-        println!(
-            "{}",
-            network::NetworksFile::load(&cli.networks_file)?.describe()
-        );
+        println!("{}", networks.describe());
         return Ok(());
     }
-    let network = Network::load(&cli.networks_file, &cli.network)?;
-    let deployments = cli
-        .deployments
-        .clone()
-        .unwrap_or_else(|| network.deployments_file(&cli.network));
+    let (network, deployments) = network_and_deployments(&cli, &networks)?;
     let prefix = network.bech32_prefix.clone();
-    let load_signer = || Signer::load(cli.mnemonic_file.as_deref(), &prefix);
+    let load_signer = || Ok(Signer::load(cli.mnemonic_file.as_deref(), &prefix)?);
 
     match cli.command {
         Command::Address => {
@@ -187,6 +172,21 @@ fn run(cli: Cli) -> Result<()> {
     }
 }
 
+/// The network chosen and where its deployments are recorded (see `poi_client::config`).
+fn network_and_deployments(
+    cli: &Cli,
+    networks: &poi_client::network::NetworksFile,
+) -> Result<(Network, PathBuf)> {
+    let network = networks.network(&cli.network)?;
+    let deployments = config::deployments_file(
+        cli.deployments.as_deref(),
+        networks,
+        &cli.network,
+        network.deployments.as_deref(),
+    );
+    Ok((network, deployments))
+}
+
 fn default_votes_dir() -> PathBuf {
     std::env::var_os("HOME")
         .map_or_else(|| PathBuf::from("."), PathBuf::from)
@@ -197,11 +197,8 @@ fn default_votes_dir() -> PathBuf {
 /// `poi light`: like `poi verify`, a re-check that does not reproduce the claim exits 1.
 fn light_command(cli: Cli) -> ExitCode {
     let outcome = (|| {
-        let network = Network::load(&cli.networks_file, &cli.network)?;
-        let deployments = cli
-            .deployments
-            .clone()
-            .unwrap_or_else(|| network.deployments_file(&cli.network));
+        let networks = config::networks_file(cli.networks_file.as_deref())?;
+        let (network, deployments) = network_and_deployments(&cli, &networks)?;
         let Command::Light(args) = cli.command else {
             unreachable!("checked by the caller")
         };

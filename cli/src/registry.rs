@@ -16,8 +16,8 @@ use poi_types::registry::{
 };
 use sha2::{Digest, Sha256};
 
-use crate::chain::Chain;
-use crate::keys::Signer;
+use poi_client::Chain;
+use poi_client::Signer;
 
 #[derive(Subcommand)]
 pub enum RegistryCommand {
@@ -276,13 +276,13 @@ impl Session<'_> {
 
     fn query<T: serde::de::DeserializeOwned>(&self, msg: &QueryMsg) -> Result<T> {
         let (chain, registry) = self.chain()?;
-        chain.smart_query(registry, msg)
+        Ok(chain.smart_query(registry, msg)?)
     }
 
-    fn execute(&self, msg: &ExecuteMsg) -> Result<crate::rpc::TxResult> {
+    fn execute(&self, msg: &ExecuteMsg) -> Result<poi_client::TxResult> {
         let (chain, registry) = self.chain()?;
         let signer = (self.signer)()?;
-        chain.execute_contract(&signer, registry, msg, vec![], "poi registry")
+        Ok(chain.execute_contract(&signer, registry, msg, vec![], "poi registry")?)
     }
 
     fn print<T: serde::Serialize>(

@@ -9,8 +9,8 @@ use poi_types::staking::{
     WithdrawalsResponse,
 };
 
-use crate::chain::Chain;
-use crate::keys::Signer;
+use poi_client::Chain;
+use poi_client::Signer;
 
 #[derive(Subcommand)]
 pub enum StakingCommand {

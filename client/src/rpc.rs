@@ -1,8 +1,11 @@
-//! A small CometBFT JSON-RPC client: just the four calls poi needs, with typed errors.
+//! A small CometBFT JSON-RPC client: just the calls poi needs, with typed errors, over one or more
+//! endpoints of the same chain.
 //!
 //! Everything the server says is treated as untrusted input: malformed or missing fields become
-//! [`RpcError::Malformed`], never a panic.
+//! [`RpcError::Malformed`], never a panic. An endpoint that cannot be reached is skipped for the
+//! next one; the one that answered is used first from then on.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use base64::Engine;
@@ -63,10 +66,13 @@ pub struct Event {
 
 pub struct Status {
     pub chain_id: String,
+    pub latest_height: u64,
 }
 
 pub struct Rpc {
-    url: String,
+    endpoints: Vec<String>,
+    /// The endpoint that answered last.
+    current: AtomicUsize,
     agent: ureq::Agent,
 }
 
@@ -113,26 +119,63 @@ fn optional_int(method: &str, value: &Value, path: &[&str]) -> Result<u64, RpcEr
 
 impl Rpc {
     pub fn new(url: &str) -> Self {
+        Self::with_endpoints(vec![url.to_string()])
+    }
+
+    /// Endpoints of one chain, tried in this order until one answers. At least one is needed.
+    pub fn with_endpoints(endpoints: Vec<String>) -> Self {
         let agent = ureq::Agent::config_builder()
             .timeout_global(Some(Duration::from_secs(30)))
             .http_status_as_error(false)
             .build()
             .into();
         Self {
-            url: url.trim_end_matches('/').to_string(),
+            endpoints: endpoints
+                .into_iter()
+                .map(|url| url.trim_end_matches('/').to_string())
+                .collect(),
+            current: AtomicUsize::new(0),
             agent,
         }
     }
 
+    /// The endpoint in use.
+    pub fn url(&self) -> &str {
+        let i = self.current.load(Ordering::Relaxed);
+        self.endpoints.get(i).map_or("", String::as_str)
+    }
+
+    /// Calls `method` on the endpoint in use, failing over to the others when it cannot be
+    /// reached. An endpoint that answers, even with an error, is not failed over from: the chain
+    /// said no.
     fn call(&self, method: &str, params: Value) -> Result<Value, RpcError> {
+        let first = self.current.load(Ordering::Relaxed);
+        let mut last = RpcError::Transport {
+            url: String::new(),
+            reason: "no RPC endpoint configured".into(),
+        };
+        for offset in 0..self.endpoints.len() {
+            let i = (first + offset) % self.endpoints.len();
+            match self.call_endpoint(&self.endpoints[i], method, &params) {
+                Err(e @ RpcError::Transport { .. }) => last = e,
+                answered => {
+                    self.current.store(i, Ordering::Relaxed);
+                    return answered;
+                }
+            }
+        }
+        Err(last)
+    }
+
+    fn call_endpoint(&self, url: &str, method: &str, params: &Value) -> Result<Value, RpcError> {
         let body = json!({ "jsonrpc": "2.0", "id": 1, "method": method, "params": params });
         let transport = |reason: String| RpcError::Transport {
-            url: self.url.clone(),
+            url: url.to_string(),
             reason,
         };
         let mut response = self
             .agent
-            .post(&self.url)
+            .post(url)
             .send_json(&body)
             .map_err(|e| transport(e.to_string()))?;
         let reply: Value = response
@@ -176,6 +219,7 @@ impl Rpc {
         let r = self.call("status", json!({}))?;
         Ok(Status {
             chain_id: str_field("status", &r, &["node_info", "network"])?,
+            latest_height: int_field("status", &r, &["sync_info", "latest_block_height"])?,
         })
     }
 

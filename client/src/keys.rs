@@ -3,10 +3,11 @@
 
 use std::path::Path;
 
-use anyhow::{Context, Result, bail};
 use bip32::{DerivationPath, Language, Mnemonic};
 use cosmrs::AccountId;
 use cosmrs::crypto::secp256k1::SigningKey;
+
+use crate::error::KeyError;
 
 /// The Cosmos Hub derivation path, used by wasmd's keyring and most wallets.
 const HD_PATH: &str = "m/44'/118'/0'/0/0";
@@ -17,35 +18,37 @@ pub struct Signer {
 }
 
 impl Signer {
-    pub fn from_mnemonic(phrase: &str, prefix: &str) -> Result<Self> {
+    pub fn from_mnemonic(phrase: &str, prefix: &str) -> Result<Self, KeyError> {
         let phrase = phrase.split_whitespace().collect::<Vec<_>>().join(" ");
-        // Deliberately no source error: it could echo words of the phrase.
-        let Ok(mnemonic) = Mnemonic::new(&phrase, Language::English) else {
-            bail!("the mnemonic is not a valid BIP-39 English phrase");
-        };
+        let mnemonic =
+            Mnemonic::new(&phrase, Language::English).map_err(|_| KeyError::BadMnemonic)?;
         let seed = mnemonic.to_seed("");
-        let path: DerivationPath = HD_PATH.parse().expect("constant path parses");
+        let path: DerivationPath = HD_PATH
+            .parse()
+            .map_err(|e| KeyError::Derive(format!("{HD_PATH}: {e}")))?;
         let key = SigningKey::derive_from_path(seed, &path)
-            .map_err(|e| anyhow::anyhow!("cannot derive key: {e}"))?;
+            .map_err(|e| KeyError::Derive(e.to_string()))?;
         let address = key
             .public_key()
             .account_id(prefix)
-            .map_err(|e| anyhow::anyhow!("cannot form a {prefix} address: {e}"))?;
+            .map_err(|e| KeyError::Derive(format!("cannot form a {prefix} address: {e}")))?;
         Ok(Self { key, address })
     }
 
     /// `POI_MNEMONIC`, else the file named by `--mnemonic-file` or `POI_MNEMONIC_FILE`.
-    pub fn load(file: Option<&Path>, prefix: &str) -> Result<Self> {
+    pub fn load(file: Option<&Path>, prefix: &str) -> Result<Self, KeyError> {
         if let Ok(phrase) = std::env::var("POI_MNEMONIC") {
             return Self::from_mnemonic(&phrase, prefix);
         }
-        let Some(file) = file else {
-            bail!(
-                "no key: set POI_MNEMONIC, or POI_MNEMONIC_FILE / --mnemonic-file to a file holding the mnemonic"
-            );
-        };
-        let phrase = std::fs::read_to_string(file)
-            .with_context(|| format!("cannot read mnemonic file {}", file.display()))?;
+        Self::from_file(file.ok_or(KeyError::Missing)?, prefix)
+    }
+
+    /// The mnemonic in `file` (whitespace around and between the words does not matter).
+    pub fn from_file(file: &Path, prefix: &str) -> Result<Self, KeyError> {
+        let phrase = std::fs::read_to_string(file).map_err(|e| KeyError::Read {
+            path: file.to_path_buf(),
+            reason: e.to_string(),
+        })?;
         Self::from_mnemonic(&phrase, prefix)
     }
 }

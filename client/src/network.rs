@@ -1,11 +1,12 @@
-//! Networks poi can deploy to, from `networks.toml`.
+//! Networks poi can talk to, as `networks.toml` describes them.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use anyhow::{Context, Result, anyhow, bail};
 use cosmwasm_std::Decimal;
 use serde::Deserialize;
+
+use crate::error::ConfigError;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -20,7 +21,7 @@ pub struct Network {
     /// Multiplies the simulated gas to leave room for state that changes before inclusion.
     #[serde(default = "default_gas_adjustment")]
     pub gas_adjustment: f64,
-    /// Where deployed code ids and addresses are recorded; default `deployments/<name>.json`.
+    /// Where deployed code ids and addresses are recorded (see [`crate::config`] for the default).
     pub deployments: Option<PathBuf>,
     /// Human notes (faucet, explorer).
     #[serde(default)]
@@ -36,17 +37,21 @@ fn default_gas_adjustment() -> f64 {
     1.4
 }
 
-#[derive(Debug, Deserialize)]
+/// A parsed networks file and where it came from.
+#[derive(Debug)]
 pub struct NetworksFile {
-    #[serde(flatten)]
+    /// The file it was read from, or a description of the built-in copy.
+    pub source: String,
     networks: BTreeMap<String, Network>,
 }
 
 impl NetworksFile {
-    pub fn load(file: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(file)
-            .with_context(|| format!("cannot read networks file {}", file.display()))?;
-        toml::from_str(&text).with_context(|| format!("{} is not valid", file.display()))
+    pub fn parse(text: &str, source: String) -> Result<Self, ConfigError> {
+        let networks = toml::from_str(text).map_err(|e| ConfigError::Invalid {
+            path: PathBuf::from(&source),
+            reason: e.to_string(),
+        })?;
+        Ok(Self { source, networks })
     }
 
     /// One line per network: name, chain id, RPC and notes.
@@ -57,48 +62,44 @@ impl NetworksFile {
             .collect::<Vec<_>>()
             .join("\n")
     }
-}
 
-impl Network {
-    /// Loads network `name`; the environment may override the RPC (`POI_RPC`).
-    pub fn load(file: &Path, name: &str) -> Result<Self> {
-        let parsed = NetworksFile::load(file)?;
-        let known: Vec<_> = parsed.networks.keys().cloned().collect();
-        let mut network = parsed.networks.get(name).cloned().ok_or_else(|| {
-            anyhow!(
-                "no network {name:?} in {}; known: {}",
-                file.display(),
-                known.join(", ")
-            )
-        })?;
+    /// Network `name`, checked; the environment may override its RPC (`POI_RPC`).
+    pub fn network(&self, name: &str) -> Result<Network, ConfigError> {
+        let mut network =
+            self.networks
+                .get(name)
+                .cloned()
+                .ok_or_else(|| ConfigError::UnknownNetwork {
+                    name: name.to_string(),
+                    source_name: self.source.clone(),
+                    known: self.networks.keys().cloned().collect::<Vec<_>>().join(", "),
+                })?;
         if let Ok(rpc) = std::env::var("POI_RPC") {
             network.rpc = rpc;
         }
-        network.gas_price()?;
+        network.gas_price().map_err(|reason| ConfigError::BadNetwork {
+            network: name.to_string(),
+            reason,
+        })?;
         Ok(network)
     }
+}
 
+impl Network {
     /// The gas price as an amount of `denom` per unit of gas.
-    pub fn gas_price(&self) -> Result<Decimal> {
+    pub fn gas_price(&self) -> Result<Decimal, String> {
         let amount = self.gas_price.strip_suffix(&self.denom).ok_or_else(|| {
-            anyhow!(
+            format!(
                 "gas_price {:?} must be an amount of {}",
-                self.gas_price,
-                self.denom
+                self.gas_price, self.denom
             )
         })?;
         let price: Decimal = amount
             .parse()
-            .map_err(|e| anyhow!("gas_price {:?}: {e}", self.gas_price))?;
+            .map_err(|e| format!("gas_price {:?}: {e}", self.gas_price))?;
         if !(1.0..=10.0).contains(&self.gas_adjustment) {
-            bail!("gas_adjustment must be between 1 and 10");
+            return Err("gas_adjustment must be between 1 and 10".into());
         }
         Ok(price)
-    }
-
-    pub fn deployments_file(&self, name: &str) -> PathBuf {
-        self.deployments
-            .clone()
-            .unwrap_or_else(|| PathBuf::from(format!("deployments/{name}.json")))
     }
 }

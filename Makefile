@@ -19,7 +19,7 @@ POI := $(BIN)/poi
 NATIVE_CARGO = RUSTC_WORKSPACE_WRAPPER=clippy-driver CLIPPY_ARGS=-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__ cargo
 
 .PHONY: fuzz setup wasm check-wasm schema schema-check fmt-check lint build unit-test reproducible \
-	localnet localnet-stop cli e2e test demo bench bench-verifier bench-light-client \
+	localnet localnet-stop cli e2e test demo demo-stop bench bench-verifier bench-light-client \
 	bench-ci browser-test clean
 
 CONTRACTS := artifacts/poi_registry.wasm artifacts/poi_staking.wasm artifacts/poi_consensus.wasm
@@ -110,8 +110,12 @@ fuzz:
 test:
 	@scripts/test.sh
 
+# The protocol running by itself: a fresh chain, five operator daemons, three claims settled.
 demo: setup wasm cli
 	@scripts/demo.sh
+
+demo-stop:
+	@scripts/demo-stop.sh
 
 clean:
 	rm -rf artifacts/*.wasm

@@ -1,54 +1,199 @@
 #!/usr/bin/env bash
-# The local demo: a fresh chain, the contracts deployed, a dataset and a model derived from it
-# registered, the model sold on, and everything read back. The chain keeps running afterwards
-# (stop it with 'make localnet-stop'), so you can go on with the `poi` commands printed at the end.
+# `make demo`: Proof of Inference end to end on a fresh local chain.
+#
+# The contracts are deployed; a real dataset (the UCI handwritten digits) and a real model trained
+# on it (scripts/demo-model.py) are registered, their bytes served by `poi content serve`; five
+# operators bond stake and start `poi operator run` daemons: three honest, one that votes a wrong
+# hash, one that never reveals. Then an honest claim, a false claim and an auditor's canary are
+# submitted, and the daemons re-run, vote and finalise them by themselves while this script only
+# watches. At the end a table shows every verdict, slash, reward and balance.
+#
+# Everything keeps running afterwards (addresses and the log folder are printed); `make demo-stop`
+# stops it. With POI_DEMO_CHECK=1 (the end-to-end test), every number is asserted and everything is
+# stopped at the end.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cache="${POI_CACHE:-$HOME/.cache/poi}"
 poi="${CARGO_TARGET_DIR:-$cache/target}/release/poi"
-demo="$cache/demo"
+demo="${POI_DEMO_DIR:-$cache/demo}"
+data="$cache/demo-data"
+check="${POI_DEMO_CHECK:-}"
+content_port="${POI_DEMO_CONTENT_PORT:-7878}"
+content_url="http://127.0.0.1:$content_port"
 cd "$root"
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-run() { printf '$ poi'; printf ' %q' "$@"; printf '\n'; "$poi" "$@"; }
 mnemonic_of() { awk -v who="$1" '$1 == who { for (i = 3; i <= NF; i++) printf "%s ", $i }' localnet/accounts.txt; }
+address_of() { awk -v who="$1" '$1 == who { print $2 }' localnet/accounts.txt; }
+json() { python3 -c "import json,sys; v=json.load(sys.stdin); print(eval(sys.argv[1], {'v': v}))" "$1"; }
+as() { local who="$1"; shift; POI_MNEMONIC_FILE="$demo/keys/$who" "$poi" --json "$@"; }
+height() { curl -s http://127.0.0.1:26657/status | json 'int(v["result"]["sync_info"]["latest_block_height"])'; }
 
-rm -rf "$demo" && mkdir -p "$demo"
-mnemonic_of alice >"$demo/alice.mnemonic"
-export POI_NETWORK=local POI_DEPLOYMENTS="$demo/deployments.json" POI_MNEMONIC_FILE="$demo/alice.mnemonic"
-bob="$(awk '$1 == "bob" { print $2 }' localnet/accounts.txt)"
+operators=(honest1 honest2 honest3 liar sleeper)
+declare -A stake=([honest1]=3000 [honest2]=3000 [honest3]=3000 [liar]=1000 [sleeper]=1000)
+declare -A fault=([liar]='wrong_hash = true' [sleeper]='no_reveal = true')
+people=(alice bob carol dave)
+started=()
 
-say "Starting a fresh single-node wasmd chain on 127.0.0.1"
-localnet/localnet.sh start
+scripts/demo-stop.sh >/dev/null 2>&1 || true
+rm -rf "$demo" && mkdir -p "$demo"/{keys,logs,pids,operators}
+for who in "${people[@]}" "${operators[@]}"; do mnemonic_of "$who" >"$demo/keys/$who"; done
+export POI_NETWORK=local-demo POI_DEPLOYMENTS="$demo/deployments.json" POI_VOTES_DIR="$demo/votes" \
+    POI_CONTENT_DIR="$demo/content" POI_CONTENT_URL="$content_url"
+# Whatever stops this script early stops what it started, unless the demo is meant to stay up.
+trap '[[ -n "${finished:-}" && -z "$check" ]] || scripts/demo-stop.sh >/dev/null 2>&1 || true' EXIT
 
-say "Deploying the contracts (artefacts from 'make wasm')"
-run deploy
+say "A fresh single-node wasmd chain on 127.0.0.1"
+POI_LOCALNET_HOME="$demo/chain" localnet/localnet.sh start
+echo "$demo/chain/wasmd.pid" >"$demo/pids/chain.pidfile"
 
-say "Alice registers a dataset; its content hash is a Merkle root over 1 MiB chunks"
-head -c 3000000 /dev/urandom >"$demo/digits.bin"
-run registry register --kind dataset --file "$demo/digits.bin" --uri ipfs://digits-v1 \
-    --name "Handwritten digits" --license CC-BY-4.0 --tag vision
+say "Deploying registry, staking and consensus (committees of five, dave the auditor)"
+as alice deploy | json '"\n".join(f"{c[\"contract\"]:<10} {c[\"address\"]}" for c in v)'
 
-say "Alice registers a model trained on it, owing the dataset 30% of every fee"
-head -c 50000 /dev/urandom >"$demo/classifier.onnx"
-run registry register --kind model --file "$demo/classifier.onnx" \
-    --uri https://models.example/classifier.onnx --name "Digit classifier" --license Apache-2.0 \
-    --parent 1:3000 --price 250stake --input "image:f32:?x1x28x28" --output "logits:f32:?x10"
+say "Serving the content by its sha256 on $content_url"
+nohup "$poi" content serve --listen "127.0.0.1:$content_port" >"$demo/logs/content.log" 2>&1 &
+echo $! >"$demo/pids/content.pid"
+add() { "$poi" --json content add "$1" | json 'v["uri"]'; }
+dataset_uri="$(add "$data/digits.csv")"
+model_uri="$(add "$data/digit-classifier.onnx")"
+verifier_uri="$(add artifacts/poi_verifier.wasm)"
+seven_uri="$(add "$data/digit-7.npy")"
+three_uri="$(add "$data/digit-3.npy")"
+for _ in $(seq 50); do curl -sf -o /dev/null "$verifier_uri" && break; sleep 0.1; done
+echo "dataset, model, verifier and two test images stored under $demo/content"
 
-say "Alice sells the model to Bob"
-run registry transfer 2 --to "$bob"
+say "Alice registers the digits dataset; Bob the classifier trained on it, owing it 30% of every fee"
+dataset="$(as alice registry register --kind dataset --file "$data/digits.csv" --uri "$dataset_uri" \
+    --name "UCI handwritten digits (scikit-learn copy)" --license CC-BY-4.0 --tag vision | json 'v["asset_id"]')"
+model="$(as bob registry register --kind model --file "$data/digit-classifier.onnx" --uri "$model_uri" \
+    --name "Digit classifier" --license Apache-2.0 --parent "$dataset:3000" --price 250stake \
+    --input "image:f32:1x64" --output "probabilities:f32:1x10" --policy exact | json 'v["asset_id"]')"
+verifier="$(as alice registry approve-verifier artifacts/poi_verifier.wasm --version 0.1.0 \
+    --uri "$verifier_uri" | json 'v["verifier_hash"]')"
+echo "dataset $dataset, model $model (250stake per use), verifier ${verifier:0:16}… approved"
 
-say "Reading it back"
-run registry show 2
-run registry owner 2
-run registry lineage 2
-run registry revenue-split 2 250
+say "Five operators bond, opt in and start their daemons"
+for who in "${operators[@]}"; do
+    as "$who" staking register-operator --moniker "$who" >/dev/null
+    as "$who" staking delegate "${stake[$who]}" --operator "$(address_of "$who")" >/dev/null
+    as "$who" staking opt-in >/dev/null
+    dir="$demo/operators/$who"
+    mkdir -p "$dir"
+    cat >"$dir/operator.toml" <<TOML
+network = "local-demo"
+deployments = "$demo/deployments.json"
+mnemonic_file = "$demo/keys/$who"
+rpc = ["http://127.0.0.1:26657"]
+data_dir = "$dir"
+metrics = "127.0.0.1:$((9460 + ${#started[@]}))"
+poll_interval_ms = 400
 
+[fault]
+${fault[$who]:-}
+TOML
+    nohup "$poi" operator run --config "$dir/operator.toml" >"$demo/logs/$who.log" 2>&1 &
+    echo $! >"$demo/pids/$who.pid"
+    started+=("$who")
+    printf '%-8s %s bonded %5s  %s\n' "$who" "$(address_of "$who")" "${stake[$who]}" "${fault[$who]:-honest}"
+done
+for who in "${operators[@]}"; do
+    until grep -q "operator ready" "$demo/logs/$who.log"; do
+        kill -0 "$(cat "$demo/pids/$who.pid")" 2>/dev/null \
+            || { echo "operator $who exited:" >&2; tail "$demo/logs/$who.log" >&2; exit 1; }
+        sleep 0.5
+    done
+done
+echo "all five daemons ready (verifier compiled); logs in $demo/logs"
+
+snapshot() { # name: every balance and stake the summary compares
+    {
+        for who in "${people[@]}" "${operators[@]}"; do
+            printf '%s %s %s %s\n' "$who" "$(as "$who" balance | json 'v["amount"]')" \
+                "$(as "$who" staking show "$(address_of "$who")" | json 'v["value"]')" \
+                "$(as "$who" staking show "$(address_of "$who")" | json 'v["rewards"]')"
+        done
+    } >"$demo/$1.txt"
+}
+snapshot before
+
+say "Carol claims what the model says about a 7 (computed with the verifier), then a false claim"
+truth="$("$poi" --json verify --model "$data/digit-classifier.onnx" --input "image=$data/digit-7.npy" | json 'v["output_hash"]')"
+sha() { sha256sum "$1" | cut -d' ' -f1; }
+submit() { # who, image uri, image file, output hash, extra args
+    local who="$1" uri="$2" file="$3" hash="$4"; shift 4
+    as "$who" consensus submit --model "$model" --verifier "$verifier" \
+        --input "image=$(sha "$file")@$uri" --output-hash "$hash" "$@" | json 'v["claim_id"]'
+}
+honest="$(submit carol "$seven_uri" "$data/digit-7.npy" "$truth")"
+# The 3 with the 7's output: a hash that is real, but not this input's.
+false_claim="$(submit carol "$three_uri" "$data/digit-3.npy" "$truth")"
+say "Dave, the auditor, slips in a sealed canary: a claim he knows is false"
+canary="$(submit dave "$three_uri" "$data/digit-3.npy" "$truth" --seal canary)"
+echo "claims: honest $honest, false $false_claim, canary $canary"
+
+say "Waiting for the operators to settle them (nobody else sends a transaction but Dave's seal)"
+started_at=$SECONDS
+opened=""
+while :; do
+    line=""
+    done_all=1
+    for c in "$honest" "$false_claim" "$canary"; do
+        status="$(as alice consensus show "$c" | json 'v["status"]')"
+        line+="  claim $c: $(printf '%-8s' "$status")"
+        [[ "$status" == final ]] || done_all=""
+    done
+    h="$(height)"
+    printf '\r  height %s%s  (%ss)' "$h" "$line" "$((SECONDS - started_at))"
+    if [[ -z "$opened" ]] && (( h >= $(as alice consensus show "$canary" | json 'v["rounds"][-1]["reveal_end"]') )); then
+        as dave consensus open-seal "$canary" >/dev/null && opened=1
+    fi
+    [[ -n "$done_all" ]] && break
+    (( SECONDS - started_at < 240 )) || { echo; echo "claims not settled after 240 s" >&2; exit 1; }
+    sleep 1
+done
+echo
+snapshot after
+
+say "Summary"
+for c in "$honest" "$false_claim" "$canary"; do as alice consensus show "$c"; done | python3 -c '
+import json, sys
+dec = json.JSONDecoder(); text = sys.stdin.read(); claims = []; i = 0
+while i < len(text):
+    if text[i].isspace(): i += 1; continue
+    obj, i = dec.raw_decode(text, i); claims.append(obj)
+kinds = ["honest", "false", "canary"]
+print(f"{\"claim\":>5}  {\"kind\":<7} {\"verdict\":<9} {\"agree / disagree stake\":<24} sealed")
+for kind, c in zip(kinds, claims):
+    r = c["rounds"][0]
+    print(f"{c[\"id\"]:>5}  {kind:<7} {c[\"verdict\"]:<9} {r[\"agree_stake\"] + \" / \" + r[\"disagree_stake\"]:<24} {\"canary\" if c.get(\"canary\") else \"-\"}")
+' | tee "$demo/verdicts.txt"
+echo
+python3 - "$demo/before.txt" "$demo/after.txt" <<'PY' | tee "$demo/balances.txt"
+import sys
+load = lambda p: {l.split()[0]: list(map(int, l.split()[1:])) for l in open(p)}
+before, after = load(sys.argv[1]), load(sys.argv[2])
+roles = {"alice": "dataset owner", "bob": "model owner", "carol": "claimant", "dave": "auditor",
+         "honest1": "operator", "honest2": "operator", "honest3": "operator",
+         "liar": "operator (wrong hash)", "sleeper": "operator (no reveal)"}
+print(f"{'account':<8} {'role':<22} {'stake before':>12} {'after':>6} {'rewards':>8} {'balance change':>15}")
+for who in roles:
+    b, a = before[who], after[who]
+    print(f"{who:<8} {roles[who]:<22} {b[1]:>12} {a[1]:>6} {a[2] - b[2]:>8} {a[0] - b[0]:>+15}")
+PY
+as alice registry revenue-split "$model" 250 | json '"fee split of one use (250): " + ", ".join(f"{p[\"amount\"]} to asset {p[\"asset_id\"]}" for p in v["payouts"])'
+finished=1
+
+if [[ -n "$check" ]]; then
+    exit 0
+fi
 cat <<EOT
 
-The chain is still running. Try, for example:
-  export POI_DEPLOYMENTS=$demo/deployments.json POI_MNEMONIC_FILE=$demo/alice.mnemonic
-  $poi registry list
-Stop it with: make localnet-stop
+Everything is still running:
+  chain           http://127.0.0.1:26657 (home $demo/chain)
+  content server  $content_url (store $demo/content)
+  operators       ${operators[*]} — metrics on http://127.0.0.1:9460/metrics … :9464
+  logs            $demo/logs
+Look at an operator:  $poi operator status --config $demo/operators/honest1/operator.toml
+Stop everything:      make demo-stop
 EOT

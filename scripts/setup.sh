@@ -107,6 +107,14 @@ for name in wheel.namelist():
             f.write(wheel.read(name))
 PY
 fi
+if [[ ! -f "$cache/demo-data/digit-classifier.onnx" ]]; then
+    step "building the demo's dataset and model (the digits of scikit-learn 1.7.2, a classifier trained on them)"
+    mkdir -p "$cache/demo-data"
+    "$venv/bin/pip" download --quiet --disable-pip-version-check --no-deps --dest "$cache/demo-data" \
+        scikit-learn==1.7.2
+    "$venv/bin/python" "$(dirname "${BASH_SOURCE[0]}")/demo-model.py" \
+        "$(ls "$cache"/demo-data/scikit_learn-1.7.2-*.whl)" "$cache/demo-data" >/dev/null
+fi
 if [[ ! -d "$cache/node/node_modules/playwright-core" || ! -d "$cache/node/node_modules/onnxruntime-web" ]]; then
     step "installing playwright-core and onnxruntime-web from npm"
     npm install --silent --no-audit --no-fund --prefix "$cache/node" playwright-core@1 onnxruntime-web@1

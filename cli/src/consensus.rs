@@ -42,7 +42,13 @@ pub enum ConsensusCommand {
         /// Reward for the committee; at least the fee floor, which is the default.
         #[arg(long)]
         reward: Option<u128>,
+        /// Auditors only: seal the claim as an audit (`genuine`) or a `canary` (known false);
+        /// committee members cannot tell which until `open-seal`.
+        #[arg(long, value_enum)]
+        seal: Option<SealKind>,
     },
+    /// Auditors only: open the seal of a sealed claim after its reveal window.
+    OpenSeal { claim: u64 },
     /// Commit a vote on a claim: your recomputed output hash (and, for tolerance claims,
     /// whether it is within tolerance of the claimed output).
     Commit {
@@ -75,6 +81,19 @@ pub struct ConsensusSession<'a> {
     pub signer: &'a dyn Fn() -> Result<Signer>,
     pub votes_dir: PathBuf,
     pub json: bool,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum SealKind {
+    Genuine,
+    Canary,
+}
+
+/// What an auditor keeps between submitting a sealed claim and opening its seal.
+#[derive(Serialize, Deserialize)]
+struct SavedSeal {
+    canary: bool,
+    salt: Binary,
 }
 
 /// What is kept between commit and reveal.
@@ -124,11 +143,15 @@ impl ConsensusSession<'_> {
     }
 
     fn config(&self) -> Result<poi_types::consensus::Config> {
-        Ok(self.chain.smart_query(&self.contract, &QueryMsg::Config {})?)
+        Ok(self
+            .chain
+            .smart_query(&self.contract, &QueryMsg::Config {})?)
     }
 
     fn params(&self) -> Result<Params> {
-        Ok(self.chain.smart_query(&self.contract, &QueryMsg::Params {})?)
+        Ok(self
+            .chain
+            .smart_query(&self.contract, &QueryMsg::Params {})?)
     }
 
     fn claim(&self, id: u64) -> Result<Claim> {
@@ -152,6 +175,10 @@ impl ConsensusSession<'_> {
             println!("{}", serde_json::to_string(&out)?);
         }
         Ok(())
+    }
+
+    fn seal_file(&self, seal: &ContentHash) -> PathBuf {
+        self.votes_dir.join(format!("seal-{seal}.json"))
     }
 
     fn vote_file(&self, claim_id: u64, operator: &str) -> PathBuf {
@@ -182,6 +209,7 @@ pub fn run(cmd: ConsensusCommand, s: &ConsensusSession) -> Result<()> {
             output_hash,
             output_uri,
             reward,
+            seal,
         } => {
             let params = s.params()?;
             let asset: Asset = s
@@ -205,6 +233,21 @@ pub fn run(cmd: ConsensusCommand, s: &ConsensusSession) -> Result<()> {
                 },
                 seal: None,
             };
+            let mut claim = claim;
+            if let Some(kind) = seal {
+                let mut salt = [0u8; 32];
+                getrandom::getrandom(&mut salt)
+                    .map_err(|e| anyhow!("no randomness for the seal: {e}"))?;
+                let canary = matches!(kind, SealKind::Canary);
+                let sealed = poi_types::consensus::canary_seal(canary, &salt);
+                // Kept before the claim is sent: without the salt the seal cannot be opened.
+                let saved = SavedSeal {
+                    canary,
+                    salt: Binary::from(salt.to_vec()),
+                };
+                write_private(&s.seal_file(&sealed), &serde_json::to_vec_pretty(&saved)?)?;
+                claim.seal = Some(sealed.to_string());
+            }
             let signer = (s.signer)()?;
             let result = s.execute(&signer, &ExecuteMsg::SubmitClaim(claim), total)?;
             let id = result
@@ -291,6 +334,25 @@ pub fn run(cmd: ConsensusCommand, s: &ConsensusSession) -> Result<()> {
             };
             let result = s.execute(&signer, &msg, 0)?;
             s.report(&result, serde_json::json!({}))
+        }
+        ConsensusCommand::OpenSeal { claim } => {
+            let record = s.claim(claim)?;
+            let seal = record
+                .seal
+                .ok_or_else(|| anyhow!("claim {claim} is not sealed"))?;
+            let file = s.seal_file(&seal);
+            let saved: SavedSeal = serde_json::from_slice(
+                &std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?,
+            )
+            .with_context(|| format!("{} is not a saved seal", file.display()))?;
+            let signer = (s.signer)()?;
+            let msg = ExecuteMsg::OpenSeal {
+                claim_id: claim,
+                canary: saved.canary,
+                salt: saved.salt,
+            };
+            let result = s.execute(&signer, &msg, 0)?;
+            s.report(&result, serde_json::json!({ "canary": saved.canary }))
         }
         ConsensusCommand::Finalize { claim } => {
             let signer = (s.signer)()?;

@@ -1,8 +1,10 @@
 //! `poi`: deploy the poi contracts to a CosmWasm network and work with the asset registry.
 
 mod consensus;
+mod content;
 mod deploy;
 mod light;
+mod operator;
 mod registry;
 mod staking;
 mod verify;
@@ -66,12 +68,25 @@ enum Command {
     /// The consensus contract: claims, votes, finalisation and disputes.
     #[command(subcommand)]
     Consensus(consensus::ConsensusCommand),
+    /// The operator daemon: follow the chain, re-run claims, vote, finalise.
+    #[command(subcommand)]
+    Operator(operator::OperatorCommand),
+    /// A local content store addressed by sha256, and an HTTP server for it.
+    Content {
+        /// The store's directory.
+        #[arg(long, env = "POI_CONTENT_DIR", default_value_os_t = content::default_store_dir())]
+        dir: PathBuf,
+        #[command(subcommand)]
+        command: content::ContentCommand,
+    },
     /// Read poi state through the light client: verified headers, proven records, re-checks.
     Light(light::LightArgs),
     /// Run a model with the verifier and check its output (exit 0 match, 1 mismatch, 2 error).
     Verify(Box<verify::VerifyArgs>),
     /// Show the address of the configured key.
     Address,
+    /// The bank balance of an address (default: the configured key's), in the network's denom.
+    Balance { address: Option<String> },
     /// List the networks of the networks file.
     Networks,
 }
@@ -93,6 +108,20 @@ fn run(cli: Cli) -> Result<()> {
         return registry::run(cmd, &ctx);
     }
 
+    if let Command::Content { dir, command } = cli.command {
+        return content::run(command, dir, cli.json);
+    }
+    if let Command::Operator(cmd) = cli.command {
+        return operator::run(
+            cmd,
+            &operator::OperatorSession {
+                networks_file: cli.networks_file.as_deref(),
+                mnemonic_file: cli.mnemonic_file.as_deref(),
+                deployments: cli.deployments.as_deref(),
+                json: cli.json,
+            },
+        );
+    }
     let networks = config::networks_file(cli.networks_file.as_deref())?;
     if let Command::Networks = cli.command {
         println!("{}", networks.describe());
@@ -105,6 +134,22 @@ fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Address => {
             println!("{}", load_signer()?.address);
+            Ok(())
+        }
+        Command::Balance { address } => {
+            let address = match address {
+                Some(a) => a,
+                None => load_signer()?.address.to_string(),
+            };
+            let amount = Chain::connect(network)?.balance(&address)?;
+            if cli.json {
+                println!(
+                    "{}",
+                    serde_json::json!({ "address": address, "amount": amount.to_string() })
+                );
+            } else {
+                println!("{amount}");
+            }
             Ok(())
         }
         Command::Deploy { artifacts, migrate } => {
@@ -132,7 +177,9 @@ fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
-        Command::Networks => unreachable!("handled above"),
+        Command::Networks | Command::Content { .. } | Command::Operator(_) => {
+            unreachable!("handled above")
+        }
         Command::Verify(_) => unreachable!("handled in main"),
         Command::Light(_) => unreachable!("handled in light_command"),
         Command::Staking(cmd) => {

@@ -97,7 +97,10 @@ mod tests {
 
     #[test]
     fn a_garbled_id_is_no_id() {
-        assert_eq!(ConsensusEvents::of(&tx(&[(consensus::CLAIM_ID, "x")])).claim_id, None);
+        assert_eq!(
+            ConsensusEvents::of(&tx(&[(consensus::CLAIM_ID, "x")])).claim_id,
+            None
+        );
         assert_eq!(asset_id(&tx(&[(registry::ASSET_ID, "12")])), Some(12));
     }
 }

@@ -77,10 +77,12 @@ impl NetworksFile {
         if let Ok(rpc) = std::env::var("POI_RPC") {
             network.rpc = rpc;
         }
-        network.gas_price().map_err(|reason| ConfigError::BadNetwork {
-            network: name.to_string(),
-            reason,
-        })?;
+        network
+            .gas_price()
+            .map_err(|reason| ConfigError::BadNetwork {
+                network: name.to_string(),
+                reason,
+            })?;
         Ok(network)
     }
 }

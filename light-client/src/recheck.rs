@@ -1,19 +1,48 @@
-//! Re-running a verified claim: fetch the model and inputs it names, check them against the
-//! hashes it commits to, run the verifier artefact it names in wasmer, and compare output hashes.
+//! Re-running a claim: fetch the model and inputs it names, check them against the hashes it
+//! commits to, run the verifier artefact it names in wasmer, and compare output hashes.
+//!
+//! The steps are public on their own because the operator daemon takes the same ones (with its
+//! own content store and limits) before it votes: a claim is re-executed in one way only.
 
 use std::path::PathBuf;
 
-use poi_types::consensus::Claim;
+use poi_content::{ContentError, FetchPolicy, Store, fetch_verified};
+use poi_types::consensus::{Claim, InputRef};
 use poi_verifier::Limits;
 use poi_verifier::input::{InputFormat, NamedInput};
-use poi_verifier_host::{HostConfig, WasmVerifier};
+use poi_verifier_host::{HostConfig, HostError, HostVerification, WasmVerifier};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 use crate::error::LightClientError;
 
 /// Largest file fetched for a re-check.
 pub const MAX_FETCH_BYTES: u64 = 2 << 30;
+
+/// Why a claim could not be re-executed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ReexecutionError {
+    /// The model, an input or the claimed output could not be had, or is not what the claim
+    /// commits to.
+    #[error(transparent)]
+    Content(#[from] ContentError),
+    #[error("input {name}: cannot tell the format of {uri} (.npy, .pb or .json)")]
+    InputFormat { name: String, uri: String },
+    /// The verifier artefact refused, trapped or ran out of points.
+    #[error(transparent)]
+    Verifier(#[from] HostError),
+}
+
+impl From<ReexecutionError> for LightClientError {
+    fn from(e: ReexecutionError) -> Self {
+        LightClientError::Recheck(e.to_string())
+    }
+}
+
+/// The bytes a claim is about, checked against its hashes.
+pub struct ClaimContent {
+    pub model: Vec<u8>,
+    pub inputs: Vec<NamedInput>,
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RecheckReport {
@@ -27,44 +56,68 @@ pub struct RecheckReport {
     pub reproduced: bool,
 }
 
-fn error(message: impl ToString) -> LightClientError {
-    LightClientError::Recheck(message.to_string())
+/// How the verifier is to decode an input.
+pub fn input_format(input: &InputRef) -> Result<InputFormat, ReexecutionError> {
+    InputFormat::from_file_name(&input.uri).ok_or_else(|| ReexecutionError::InputFormat {
+        name: input.name.clone(),
+        uri: input.uri.clone(),
+    })
 }
 
-/// Bytes behind `uri`: `file://`, `http://`, `https://` or a plain path.
-pub fn fetch(uri: &str) -> Result<Vec<u8>, LightClientError> {
-    if uri.starts_with("http://") || uri.starts_with("https://") {
-        let mut response = ureq::get(uri)
-            .call()
-            .map_err(|e| error(format!("{uri}: {e}")))?;
-        return response
-            .body_mut()
-            .with_config()
-            .limit(MAX_FETCH_BYTES)
-            .read_to_vec()
-            .map_err(|e| error(format!("{uri}: {e}")));
-    }
-    let path = match uri.strip_prefix("file://") {
-        Some(path) => path,
-        None if !uri.contains("://") => uri,
-        None => {
-            return Err(error(format!(
-                "{uri}: only file://, http:// and https:// can be fetched; fetch it yourself and use `poi verify`"
-            )));
-        }
+/// Fetches the model (from `model_uri`, the asset's) and the inputs of `claim`, each checked
+/// against the hash the claim commits to.
+pub fn fetch_content(
+    claim: &Claim,
+    model_uri: &str,
+    policy: &FetchPolicy,
+    model_limit: u64,
+    store: Option<&Store>,
+) -> Result<ClaimContent, ReexecutionError> {
+    let model_policy = FetchPolicy {
+        max_bytes: model_limit,
+        ..*policy
     };
-    std::fs::read(path).map_err(|e| error(format!("{uri}: {e}")))
+    let model = fetch_verified(
+        "the model",
+        model_uri,
+        claim.model_hash.as_str(),
+        &model_policy,
+        store,
+    )?;
+    let mut inputs = Vec::with_capacity(claim.inputs.len());
+    for input in &claim.inputs {
+        let format = input_format(input)?;
+        let bytes = fetch_verified(
+            &format!("input {}", input.name),
+            &input.uri,
+            input.sha256.as_str(),
+            policy,
+            store,
+        )?;
+        inputs.push(NamedInput {
+            name: input.name.clone(),
+            format,
+            bytes,
+        });
+    }
+    Ok(ClaimContent { model, inputs })
 }
 
-fn check_hash(what: &str, bytes: &[u8], expected: &str) -> Result<(), LightClientError> {
-    let actual = hex::encode(Sha256::digest(bytes));
-    if actual.eq_ignore_ascii_case(expected) {
-        Ok(())
-    } else {
-        Err(error(format!(
-            "the {what} fetched hashes to {actual}, but the claim commits to {expected}"
-        )))
+/// Runs the claim's content through `verifier`, which must be the artefact the claim names.
+pub fn run(
+    claim: &Claim,
+    content: &ClaimContent,
+    verifier: &WasmVerifier,
+) -> Result<HostVerification, ReexecutionError> {
+    let named = verifier.sha256_hex();
+    if !named.eq_ignore_ascii_case(claim.verifier_hash.as_str()) {
+        return Err(HostError::WrongArtefact {
+            expected: claim.verifier_hash.to_string(),
+            actual: named,
+        }
+        .into());
     }
+    Ok(verifier.verify(&content.model, &content.inputs, &Limits::default())?)
 }
 
 /// Re-runs `claim` on the model at `model_uri` (from the verified asset record) with
@@ -75,46 +128,27 @@ pub fn recheck(
     verifier_wasm: &[u8],
     cache_dir: Option<PathBuf>,
 ) -> Result<RecheckReport, LightClientError> {
-    let model = fetch(model_uri)?;
-    check_hash("model", &model, claim.model_hash.as_str())?;
-    let mut inputs = Vec::with_capacity(claim.inputs.len());
-    for input in &claim.inputs {
-        let bytes = fetch(&input.uri)?;
-        check_hash(
-            &format!("input {}", input.name),
-            &bytes,
-            input.sha256.as_str(),
-        )?;
-        let format = InputFormat::from_file_name(&input.uri).ok_or_else(|| {
-            error(format!(
-                "input {}: {} is not a .npy, .pb or .json file",
-                input.name, input.uri
-            ))
-        })?;
-        inputs.push(NamedInput {
-            name: input.name.clone(),
-            format,
-            bytes,
-        });
-    }
+    let policy = FetchPolicy {
+        max_bytes: MAX_FETCH_BYTES,
+        ..FetchPolicy::default()
+    };
+    let content = fetch_content(claim, model_uri, &policy, MAX_FETCH_BYTES, None)?;
     let verifier = WasmVerifier::load(
         verifier_wasm,
         Some(claim.verifier_hash.as_str()),
         HostConfig::default(),
         cache_dir,
     )
-    .map_err(error)?;
-    let run = verifier
-        .verify(&model, &inputs, &Limits::default())
-        .map_err(error)?;
+    .map_err(ReexecutionError::from)?;
+    let verification = run(claim, &content, &verifier)?;
     let committed = claim.output.output_hash.as_str().to_string();
     Ok(RecheckReport {
         claim_id: claim.id,
         model_hash: claim.model_hash.to_string(),
         verifier_hash: claim.verifier_hash.to_string(),
-        reproduced: run.output_hash.eq_ignore_ascii_case(&committed),
+        reproduced: verification.output_hash.eq_ignore_ascii_case(&committed),
         committed_output_hash: committed,
-        recomputed_output_hash: run.output_hash,
-        receipt: run.receipt,
+        recomputed_output_hash: verification.output_hash,
+        receipt: verification.receipt,
     })
 }

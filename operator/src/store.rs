@@ -1,0 +1,197 @@
+//! The operator's durable memory: one record per (claim, round) it sat on a committee for.
+//!
+//! An embedded redb database in the data directory. Every write is one transaction committed
+//! with `Durability::Immediate` (fsynced before `commit` returns), and the daemon writes the vote
+//! and salt, and the hash of each transaction it signs, *before* broadcasting it. So a crash at any
+//! point leaves a record from which a restarted daemon reveals what it committed, never commits a
+//! second, different vote, and looks a transaction up before it sends another.
+
+use std::path::{Path, PathBuf};
+
+use cosmwasm_std::Binary;
+use poi_types::consensus::Vote;
+use redb::{Database, Durability, ReadableTable, TableDefinition};
+use serde::{Deserialize, Serialize};
+
+use crate::error::OperatorError;
+use crate::vote::Basis;
+
+const DUTIES: TableDefinition<(u64, u8), &[u8]> = TableDefinition::new("duties");
+
+/// Where a duty stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    /// Vote and salt are on disk; no commitment was broadcast yet.
+    Decided,
+    /// The commit transaction `commit_tx` was signed and (perhaps) broadcast.
+    CommitSent,
+    /// The chain holds the commitment.
+    Committed,
+    /// The reveal transaction `reveal_tx` was signed and (perhaps) broadcast.
+    RevealSent,
+    /// The chain holds the vote.
+    Revealed,
+    /// Deliberately not voted (the reason is in `note`): over this operator's limits, or its
+    /// verifier artefact could not be had.
+    Abstained,
+    /// The window passed before the operator could act (it was down, or the chain refused).
+    Missed,
+}
+
+/// One committee seat: what the operator decided and what it sent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Duty {
+    pub claim_id: u64,
+    pub round: u8,
+    pub stage: Stage,
+    pub vote: Option<Vote>,
+    pub salt: Option<Binary>,
+    pub commitment: Option<String>,
+    /// Why the vote is what it is.
+    pub basis: Option<Basis>,
+    pub commit_tx: Option<String>,
+    pub reveal_tx: Option<String>,
+    pub commit_end: u64,
+    pub reveal_end: u64,
+    pub seen_height: u64,
+    /// The claim's final verdict, once it settled.
+    pub final_verdict: Option<String>,
+    /// Whether this operator's vote was on the side of the final verdict.
+    pub agreed: Option<bool>,
+    pub note: Option<String>,
+}
+
+impl Duty {
+    pub fn new(claim_id: u64, round: u8, commit_end: u64, reveal_end: u64, seen: u64) -> Self {
+        Duty {
+            claim_id,
+            round,
+            stage: Stage::Missed,
+            vote: None,
+            salt: None,
+            commitment: None,
+            basis: None,
+            commit_tx: None,
+            reveal_tx: None,
+            commit_end,
+            reveal_end,
+            seen_height: seen,
+            final_verdict: None,
+            agreed: None,
+            note: None,
+        }
+    }
+
+    /// Whether the claim this duty is for has settled and been accounted for.
+    pub fn settled(&self) -> bool {
+        self.final_verdict.is_some()
+    }
+}
+
+pub struct Store {
+    db: Database,
+    path: PathBuf,
+}
+
+impl Store {
+    pub fn open(path: &Path) -> Result<Self, OperatorError> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| Self::error_at(path, e))?;
+        }
+        let db = Database::create(path).map_err(|e| Self::error_at(path, e))?;
+        let store = Store {
+            db,
+            path: path.to_path_buf(),
+        };
+        // Create the table, so that readers of a fresh store find it empty rather than missing.
+        store.write(|_| Ok(()))?;
+        Ok(store)
+    }
+
+    fn error_at(path: &Path, e: impl ToString) -> OperatorError {
+        OperatorError::Store {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        }
+    }
+
+    fn error(&self, e: impl ToString) -> OperatorError {
+        Self::error_at(&self.path, e)
+    }
+
+    fn write(
+        &self,
+        change: impl FnOnce(&mut redb::Table<(u64, u8), &[u8]>) -> Result<(), OperatorError>,
+    ) -> Result<(), OperatorError> {
+        let mut tx = self.db.begin_write().map_err(|e| self.error(e))?;
+        tx.set_durability(Durability::Immediate);
+        {
+            let mut table = tx.open_table(DUTIES).map_err(|e| self.error(e))?;
+            change(&mut table)?;
+        }
+        tx.commit().map_err(|e| self.error(e))
+    }
+
+    /// Saves `duty`; on return it is on disk.
+    pub fn save(&self, duty: &Duty) -> Result<(), OperatorError> {
+        let bytes = serde_json::to_vec(duty).map_err(|e| self.error(e))?;
+        self.write(|table| {
+            table
+                .insert((duty.claim_id, duty.round), bytes.as_slice())
+                .map(|_| ())
+                .map_err(|e| self.error(e))
+        })
+    }
+
+    pub fn get(&self, claim_id: u64, round: u8) -> Result<Option<Duty>, OperatorError> {
+        let tx = self.db.begin_read().map_err(|e| self.error(e))?;
+        let table = tx.open_table(DUTIES).map_err(|e| self.error(e))?;
+        let Some(value) = table.get((claim_id, round)).map_err(|e| self.error(e))? else {
+            return Ok(None);
+        };
+        serde_json::from_slice(value.value())
+            .map(Some)
+            .map_err(|e| self.error(format!("record ({claim_id}, {round}): {e}")))
+    }
+
+    /// Every duty, in (claim, round) order.
+    pub fn all(&self) -> Result<Vec<Duty>, OperatorError> {
+        let tx = self.db.begin_read().map_err(|e| self.error(e))?;
+        let table = tx.open_table(DUTIES).map_err(|e| self.error(e))?;
+        let mut duties = Vec::new();
+        for entry in table.iter().map_err(|e| self.error(e))? {
+            let (key, value) = entry.map_err(|e| self.error(e))?;
+            let (claim, round) = key.value();
+            duties.push(
+                serde_json::from_slice(value.value())
+                    .map_err(|e| self.error(format!("record ({claim}, {round}): {e}")))?,
+            );
+        }
+        Ok(duties)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_saved_duty_survives_reopening_the_store() {
+        let dir = std::env::temp_dir().join(format!("poi-op-store-{}", std::process::id()));
+        let path = dir.join("operator.redb");
+        let mut duty = Duty::new(7, 1, 20, 28, 12);
+        duty.stage = Stage::CommitSent;
+        duty.salt = Some(Binary::from(vec![9; 32]));
+        duty.commit_tx = Some("ABCD".into());
+        {
+            let store = Store::open(&path).unwrap();
+            store.save(&duty).unwrap();
+        }
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.get(7, 1).unwrap(), Some(duty.clone()));
+        assert_eq!(store.get(7, 2).unwrap(), None);
+        assert_eq!(store.all().unwrap(), vec![duty]);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}

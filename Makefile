@@ -81,6 +81,7 @@ e2e: cli
 	@tests/e2e/staking.sh
 	@tests/e2e/consensus.sh
 	@tests/e2e/light-client.sh
+	@tests/e2e/operators.sh
 
 bench: wasm cli
 	@scripts/bench.sh

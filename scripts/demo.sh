@@ -49,7 +49,7 @@ POI_LOCALNET_HOME="$demo/chain" localnet/localnet.sh start
 echo "$demo/chain/wasmd.pid" >"$demo/pids/chain.pidfile"
 
 say "Deploying registry, staking and consensus (committees of five, dave the auditor)"
-as alice deploy | json '"\n".join(f"{c[\"contract\"]:<10} {c[\"address\"]}" for c in v)'
+as alice deploy | json "'\\n'.join('%-10s %s' % (c['contract'], c['address']) for c in v)"
 
 say "Serving the content by its sha256 on $content_url"
 nohup "$poi" content serve --listen "127.0.0.1:$content_port" >"$demo/logs/content.log" 2>&1 &
@@ -156,18 +156,18 @@ echo
 snapshot after
 
 say "Summary"
-for c in "$honest" "$false_claim" "$canary"; do as alice consensus show "$c"; done | python3 -c '
+for c in "$honest" "$false_claim" "$canary"; do as alice consensus show "$c" >"$demo/claim-$c.json"; done
+python3 - "$demo" "$honest" "$false_claim" "$canary" <<'PY' | tee "$demo/verdicts.txt"
 import json, sys
-dec = json.JSONDecoder(); text = sys.stdin.read(); claims = []; i = 0
-while i < len(text):
-    if text[i].isspace(): i += 1; continue
-    obj, i = dec.raw_decode(text, i); claims.append(obj)
-kinds = ["honest", "false", "canary"]
-print(f"{\"claim\":>5}  {\"kind\":<7} {\"verdict\":<9} {\"agree / disagree stake\":<24} sealed")
-for kind, c in zip(kinds, claims):
+demo, ids = sys.argv[1], sys.argv[2:]
+print(f"{'claim':>5}  {'kind':<7} {'verdict':<9} {'agree / disagree stake':<24} sealed")
+for kind, id in zip(["honest", "false", "canary"], ids):
+    c = json.load(open(f"{demo}/claim-{id}.json"))
     r = c["rounds"][0]
-    print(f"{c[\"id\"]:>5}  {kind:<7} {c[\"verdict\"]:<9} {r[\"agree_stake\"] + \" / \" + r[\"disagree_stake\"]:<24} {\"canary\" if c.get(\"canary\") else \"-\"}")
-' | tee "$demo/verdicts.txt"
+    stakes = f"{r['agree_stake']} / {r['disagree_stake']}"
+    sealed = "canary" if c.get("canary") else "-"
+    print(f"{c['id']:>5}  {kind:<7} {c['verdict']:<9} {stakes:<24} {sealed}")
+PY
 echo
 python3 - "$demo/before.txt" "$demo/after.txt" <<'PY' | tee "$demo/balances.txt"
 import sys
@@ -181,7 +181,8 @@ for who in roles:
     b, a = before[who], after[who]
     print(f"{who:<8} {roles[who]:<22} {b[1]:>12} {a[1]:>6} {a[2] - b[2]:>8} {a[0] - b[0]:>+15}")
 PY
-as alice registry revenue-split "$model" 250 | json '"fee split of one use (250): " + ", ".join(f"{p[\"amount\"]} to asset {p[\"asset_id\"]}" for p in v["payouts"])'
+as alice registry revenue-split "$model" 250 \
+    | json "'fee split of one use (250): ' + ', '.join('%s to asset %s' % (p['amount'], p['asset_id']) for p in v['payouts'])"
 finished=1
 
 if [[ -n "$check" ]]; then

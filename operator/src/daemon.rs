@@ -255,11 +255,7 @@ impl Daemon {
     fn serve_seat(&mut self, claim: &Claim, height: u64) -> Result<(), OperatorError> {
         let round = claim.round().clone();
         let me = self.me.clone();
-        if !self
-            .committee(claim.id, round.number)?
-            .iter()
-            .any(|m| *m == me)
-        {
+        if !self.committee(claim.id, round.number)?.contains(&me) {
             return Ok(());
         }
         let mut duty = match self.store.get(claim.id, round.number)? {

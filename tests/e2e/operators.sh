@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# End to end with the operator network: `make demo` in check mode (five daemons, three claims, no
+# person voting), then every verdict, slash and balance that does not depend on gas is asserted to
+# the unit against the protocol's rules and the network's parameters. Everything the demo started
+# is stopped whatever happens.
+set -euo pipefail
+
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+demo="$work/demo"
+cleanup() { POI_DEMO_DIR="$demo" scripts/demo-stop.sh >/dev/null 2>&1 || true; rm -rf "$work"; }
+trap cleanup EXIT
+
+POI_DEMO_DIR="$demo" POI_DEMO_CHECK=1 POI_DEMO_CONTENT_PORT=7879 scripts/demo.sh >"$work/demo.log" 2>&1 \
+    || { tail -40 "$work/demo.log"; for f in "$demo"/logs/*.log; do echo "== $f"; tail -15 "$f"; done; fail "the demo did not finish"; }
+pass "the demo ran: five daemons settled three claims by themselves"
+
+python3 - "$demo" <<'PY' || fail "balances or verdicts differ from the protocol's"
+import json, sys, tomllib
+demo = sys.argv[1]
+params = tomllib.load(open("networks.toml", "rb"))["local-demo"]["consensus"]
+load = lambda p: {l.split()[0]: list(map(int, l.split()[1:])) for l in open(f"{demo}/{p}")}
+before, after = load("before.txt"), load("after.txt")
+verdicts = [l.split() for l in open(f"{demo}/verdicts.txt").read().splitlines()[1:]]
+problems = []
+def expect(what, got, want):
+    if got != want:
+        problems.append(f"{what}: {got}, expected {want}")
+
+expect("verdicts", [v[2] for v in verdicts], ["accepted", "rejected", "rejected"])
+stake = lambda who, when: (before if when == 0 else after)[who][1]
+# Honest operators are never slashed; the liar is wrong once (on the honest claim; its wrong hash
+# is on the right side of the two false ones); the sleeper is a no-show on all three.
+for who in ["honest1", "honest2", "honest3"]:
+    expect(f"{who} stake", stake(who, 1), stake(who, 0))
+# A slash takes its share of the stake rounded up (staking's pool arithmetic).
+slashed = lambda s, bps: s - -(-s * bps // 10000)
+wrong, absent = params["wrong_vote_slash_bps"], params["no_show_slash_bps"]
+expect("liar stake", stake("liar", 1), slashed(stake("liar", 0), wrong))
+s = stake("sleeper", 0)
+for _ in range(3):
+    s = slashed(s, absent)
+expect("sleeper stake", stake("sleeper", 1), s)
+# The model's one accepted use pays its price: 30% to the dataset's owner, the rest to the model's.
+price = 250
+expect("alice (dataset owner) balance change", after["alice"][0] - before["alice"][0], price * 3000 // 10000)
+expect("bob (model owner) balance change", after["bob"][0] - before["bob"][0], price - price * 3000 // 10000)
+# Rewards: three claims' rewards, and the voters' share of the false claim's forfeited bond, go to
+# the operators who voted with the verdict; share rounding may keep a unit per payment in a pool.
+reward = int(params["fee_floor"])
+forfeit = int(params["claimant_bond"]) * params["forfeit_to_voters_bps"] // 10000
+paid = sum(after[w][2] - before[w][2] for w in ["honest1", "honest2", "honest3", "liar", "sleeper"])
+want = 3 * reward + forfeit
+if not (want - 8 <= paid <= want):
+    problems.append(f"rewards paid {paid}, expected {want} less at most rounding")
+expect("sleeper rewards", after["sleeper"][2] - before["sleeper"][2], 0)
+if problems:
+    sys.exit("\n".join(problems))
+PY
+pass "verdicts Accepted/Rejected/Rejected; the liar lost 10% once, the sleeper 5% three times; fees and rewards as the rules say"
+
+echo "e2e: $passed passed, 0 failed"

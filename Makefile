@@ -82,6 +82,7 @@ e2e: cli
 	@tests/e2e/consensus.sh
 	@tests/e2e/light-client.sh
 	@tests/e2e/operators.sh
+	@tests/e2e/operator-faults.sh
 
 bench: wasm cli
 	@scripts/bench.sh

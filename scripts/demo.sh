@@ -13,97 +13,46 @@
 # stopped at the end.
 set -euo pipefail
 
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cache="${POI_CACHE:-$HOME/.cache/poi}"
-poi="${CARGO_TARGET_DIR:-$cache/target}/release/poi"
-demo="${POI_DEMO_DIR:-$cache/demo}"
-data="$cache/demo-data"
+demo="${POI_DEMO_DIR:-${POI_CACHE:-$HOME/.cache/poi}/demo}"
 check="${POI_DEMO_CHECK:-}"
 content_port="${POI_DEMO_CONTENT_PORT:-7878}"
-content_url="http://127.0.0.1:$content_port"
+net="$demo"
+source "$(dirname "${BASH_SOURCE[0]}")/network.sh"
 cd "$root"
-
-say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-mnemonic_of() { awk -v who="$1" '$1 == who { for (i = 3; i <= NF; i++) printf "%s ", $i }' localnet/accounts.txt; }
-address_of() { awk -v who="$1" '$1 == who { print $2 }' localnet/accounts.txt; }
-json() { python3 -c "import json,sys; v=json.load(sys.stdin); print(eval(sys.argv[1], {'v': v}))" "$1"; }
-as() { local who="$1"; shift; POI_MNEMONIC_FILE="$demo/keys/$who" "$poi" --json "$@"; }
-height() { curl -s http://127.0.0.1:26657/status | json 'int(v["result"]["sync_info"]["latest_block_height"])'; }
 
 operators=(honest1 honest2 honest3 liar sleeper)
 declare -A stake=([honest1]=3000 [honest2]=3000 [honest3]=3000 [liar]=1000 [sleeper]=1000)
 declare -A fault=([liar]='wrong_hash = true' [sleeper]='no_reveal = true')
 people=(alice bob carol dave)
-started=()
 
 scripts/demo-stop.sh >/dev/null 2>&1 || true
-rm -rf "$demo" && mkdir -p "$demo"/{keys,logs,pids,operators}
-for who in "${people[@]}" "${operators[@]}"; do mnemonic_of "$who" >"$demo/keys/$who"; done
-export POI_NETWORK=local-demo POI_DEPLOYMENTS="$demo/deployments.json" POI_VOTES_DIR="$demo/votes" \
-    POI_CONTENT_DIR="$demo/content" POI_CONTENT_URL="$content_url"
+rm -rf "$demo"
+network_init "${people[@]}" "${operators[@]}"
 # Whatever stops this script early stops what it started, unless the demo is meant to stay up.
 trap '[[ -n "${finished:-}" && -z "$check" ]] || scripts/demo-stop.sh >/dev/null 2>&1 || true' EXIT
 
 say "A fresh single-node wasmd chain on 127.0.0.1"
-POI_LOCALNET_HOME="$demo/chain" localnet/localnet.sh start
-echo "$demo/chain/wasmd.pid" >"$demo/pids/chain.pidfile"
+network_start_chain
 
 say "Deploying registry, staking and consensus (committees of five, dave the auditor)"
-as alice deploy | json "'\\n'.join('%-10s %s' % (c['contract'], c['address']) for c in v)"
+network_deploy alice | json "'\\n'.join('%-10s %s' % (c['contract'], c['address']) for c in v)"
 
-say "Serving the content by its sha256 on $content_url"
-nohup "$poi" content serve --listen "127.0.0.1:$content_port" >"$demo/logs/content.log" 2>&1 &
-echo $! >"$demo/pids/content.pid"
-add() { "$poi" --json content add "$1" | json 'v["uri"]'; }
-dataset_uri="$(add "$data/digits.csv")"
-model_uri="$(add "$data/digit-classifier.onnx")"
-verifier_uri="$(add artifacts/poi_verifier.wasm)"
-seven_uri="$(add "$data/digit-7.npy")"
-three_uri="$(add "$data/digit-3.npy")"
-for _ in $(seq 50); do curl -sf -o /dev/null "$verifier_uri" && break; sleep 0.1; done
-echo "dataset, model, verifier and two test images stored under $demo/content"
+say "Serving the content by its sha256 on http://127.0.0.1:$content_port"
+network_serve_content "$content_port"
 
 say "Alice registers the digits dataset; Bob the classifier trained on it, owing it 30% of every fee"
-dataset="$(as alice registry register --kind dataset --file "$data/digits.csv" --uri "$dataset_uri" \
-    --name "UCI handwritten digits (scikit-learn copy)" --license CC-BY-4.0 --tag vision | json 'v["asset_id"]')"
-model="$(as bob registry register --kind model --file "$data/digit-classifier.onnx" --uri "$model_uri" \
-    --name "Digit classifier" --license Apache-2.0 --parent "$dataset:3000" --price 250stake \
-    --input "image:f32:1x64" --output "probabilities:f32:1x10" --policy exact | json 'v["asset_id"]')"
-verifier="$(as alice registry approve-verifier artifacts/poi_verifier.wasm --version 0.1.0 \
-    --uri "$verifier_uri" | json 'v["verifier_hash"]')"
+network_register_assets alice bob
 echo "dataset $dataset, model $model (250stake per use), verifier ${verifier:0:16}… approved"
+echo "their bytes, and two test images, are served from $demo/content"
 
 say "Five operators bond, opt in and start their daemons"
+port=9460
 for who in "${operators[@]}"; do
-    as "$who" staking register-operator --moniker "$who" >/dev/null
-    as "$who" staking delegate "${stake[$who]}" --operator "$(address_of "$who")" >/dev/null
-    as "$who" staking opt-in >/dev/null
-    dir="$demo/operators/$who"
-    mkdir -p "$dir"
-    cat >"$dir/operator.toml" <<TOML
-network = "local-demo"
-deployments = "$demo/deployments.json"
-mnemonic_file = "$demo/keys/$who"
-rpc = ["http://127.0.0.1:26657"]
-data_dir = "$dir"
-metrics = "127.0.0.1:$((9460 + ${#started[@]}))"
-poll_interval_ms = 400
-
-[fault]
-${fault[$who]:-}
-TOML
-    nohup "$poi" operator run --config "$dir/operator.toml" >"$demo/logs/$who.log" 2>&1 &
-    echo $! >"$demo/pids/$who.pid"
-    started+=("$who")
+    network_add_operator "$who" "${stake[$who]}" "$port" "${fault[$who]:-}"
     printf '%-8s %s bonded %5s  %s\n' "$who" "$(address_of "$who")" "${stake[$who]}" "${fault[$who]:-honest}"
+    port=$((port + 1))
 done
-for who in "${operators[@]}"; do
-    until grep -q "operator ready" "$demo/logs/$who.log"; do
-        kill -0 "$(cat "$demo/pids/$who.pid")" 2>/dev/null \
-            || { echo "operator $who exited:" >&2; tail "$demo/logs/$who.log" >&2; exit 1; }
-        sleep 0.5
-    done
-done
+network_wait_ready 1 "${operators[@]}"
 echo "all five daemons ready (verifier compiled); logs in $demo/logs"
 
 snapshot() { # name: every balance and stake the summary compares
@@ -118,13 +67,7 @@ snapshot() { # name: every balance and stake the summary compares
 snapshot before
 
 say "Carol claims what the model says about a 7 (computed with the verifier), then a false claim"
-truth="$("$poi" --json verify --model "$data/digit-classifier.onnx" --input "image=$data/digit-7.npy" | json 'v["output_hash"]')"
-sha() { sha256sum "$1" | cut -d' ' -f1; }
-submit() { # who, image uri, image file, output hash, extra args
-    local who="$1" uri="$2" file="$3" hash="$4"; shift 4
-    as "$who" consensus submit --model "$model" --verifier "$verifier" \
-        --input "image=$(sha "$file")@$uri" --output-hash "$hash" "$@" | json 'v["claim_id"]'
-}
+truth="$(output_hash_of "$data/digit-7.npy")"
 honest="$(submit carol "$seven_uri" "$data/digit-7.npy" "$truth")"
 # The 3 with the 7's output: a hash that is real, but not this input's.
 false_claim="$(submit carol "$three_uri" "$data/digit-3.npy" "$truth")"
@@ -192,7 +135,7 @@ cat <<EOT
 
 Everything is still running:
   chain           http://127.0.0.1:26657 (home $demo/chain)
-  content server  $content_url (store $demo/content)
+  content server  $POI_CONTENT_URL (store $demo/content)
   operators       ${operators[*]} — metrics on http://127.0.0.1:9460/metrics … :9464
   logs            $demo/logs
 Look at an operator:  $poi operator status --config $demo/operators/honest1/operator.toml

@@ -113,7 +113,10 @@ fn run_daemon(args: RunArgs, s: &OperatorSession) -> Result<()> {
     if args.metrics.is_some() {
         config.metrics = args.metrics;
     }
-    let subscriber = tracing_subscriber::fmt().with_writer(std::io::stderr);
+    // Colour only on a terminal: logs in files are read by people and tools alike.
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
     if args.log_json {
         subscriber.json().init();
     } else {

@@ -7,10 +7,11 @@
 //! second, different vote, and looks a transaction up before it sends another.
 
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use cosmwasm_std::Binary;
 use poi_types::consensus::Vote;
-use redb::{Database, Durability, ReadableTable, TableDefinition};
+use redb::{Database, DatabaseError, Durability, ReadableTable, TableDefinition};
 use serde::{Deserialize, Serialize};
 
 use crate::error::OperatorError;
@@ -89,8 +90,14 @@ impl Duty {
     }
 }
 
+/// How long to wait for another process (the daemon, or `poi operator status`) to let go of the
+/// database.
+const LOCK_WAIT: Duration = Duration::from_secs(5);
+
+/// The store. The database file is opened for each transaction and closed after it: redb locks a
+/// file for as long as it is open, and `poi operator status` must be able to read it while the
+/// daemon runs.
 pub struct Store {
-    db: Database,
     path: PathBuf,
 }
 
@@ -99,14 +106,24 @@ impl Store {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| Self::error_at(path, e))?;
         }
-        let db = Database::create(path).map_err(|e| Self::error_at(path, e))?;
         let store = Store {
-            db,
             path: path.to_path_buf(),
         };
         // Create the table, so that readers of a fresh store find it empty rather than missing.
         store.write(|_| Ok(()))?;
         Ok(store)
+    }
+
+    fn db(&self) -> Result<Database, OperatorError> {
+        let started = Instant::now();
+        loop {
+            match Database::create(&self.path) {
+                Err(DatabaseError::DatabaseAlreadyOpen) if started.elapsed() < LOCK_WAIT => {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                opened => return opened.map_err(|e| self.error(e)),
+            }
+        }
     }
 
     fn error_at(path: &Path, e: impl ToString) -> OperatorError {
@@ -124,7 +141,8 @@ impl Store {
         &self,
         change: impl FnOnce(&mut redb::Table<(u64, u8), &[u8]>) -> Result<(), OperatorError>,
     ) -> Result<(), OperatorError> {
-        let mut tx = self.db.begin_write().map_err(|e| self.error(e))?;
+        let db = self.db()?;
+        let mut tx = db.begin_write().map_err(|e| self.error(e))?;
         tx.set_durability(Durability::Immediate);
         {
             let mut table = tx.open_table(DUTIES).map_err(|e| self.error(e))?;
@@ -145,7 +163,8 @@ impl Store {
     }
 
     pub fn get(&self, claim_id: u64, round: u8) -> Result<Option<Duty>, OperatorError> {
-        let tx = self.db.begin_read().map_err(|e| self.error(e))?;
+        let db = self.db()?;
+        let tx = db.begin_read().map_err(|e| self.error(e))?;
         let table = tx.open_table(DUTIES).map_err(|e| self.error(e))?;
         let Some(value) = table.get((claim_id, round)).map_err(|e| self.error(e))? else {
             return Ok(None);
@@ -157,7 +176,8 @@ impl Store {
 
     /// Every duty, in (claim, round) order.
     pub fn all(&self) -> Result<Vec<Duty>, OperatorError> {
-        let tx = self.db.begin_read().map_err(|e| self.error(e))?;
+        let db = self.db()?;
+        let tx = db.begin_read().map_err(|e| self.error(e))?;
         let table = tx.open_table(DUTIES).map_err(|e| self.error(e))?;
         let mut duties = Vec::new();
         for entry in table.iter().map_err(|e| self.error(e))? {
@@ -175,6 +195,17 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn two_handles_on_one_store_read_and_write_alike() {
+        let dir = std::env::temp_dir().join(format!("poi-op-store2-{}", std::process::id()));
+        let path = dir.join("operator.redb");
+        let daemon = Store::open(&path).unwrap();
+        let status = Store::open(&path).unwrap();
+        daemon.save(&Duty::new(1, 1, 10, 20, 5)).unwrap();
+        assert_eq!(status.all().unwrap().len(), 1);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
 
     #[test]
     fn a_saved_duty_survives_reopening_the_store() {

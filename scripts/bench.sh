@@ -63,7 +63,7 @@ exact_model="$(as alice registry register --kind model --file "$work/exact.onnx"
 verifier="$(as alice registry approve-verifier "$work/poi_verifier.wasm" --version 0 --uri ipfs://v | python3 -c 'import json,sys; print(json.load(sys.stdin)["verifier_hash"])')"
 truth="$(printf truth | sha256sum | cut -d' ' -f1)"
 claim_json="$(as alice consensus submit --model "$exact_model" --verifier "$verifier" \
-    --input "x=$truth@ipfs://x" --output-hash "$truth")"
+    --input "x:npy=$truth@ipfs://x" --output-hash "$truth")"
 claim="$(echo "$claim_json" | python3 -c 'import json,sys; print(json.load(sys.stdin)["claim_id"])')"
 read -r cs_used cs_wanted < <(echo "$claim_json" | gas)
 read -r cc_used cc_wanted < <(as bob consensus commit "$claim" --output-hash "$truth" | gas)

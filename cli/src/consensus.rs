@@ -13,7 +13,8 @@ use cosmwasm_std::{Binary, Uint128};
 use poi_types::ContentHash;
 use poi_types::consensus::events;
 use poi_types::consensus::{
-    Claim, ClaimedOutput, CommitteeResponse, ExecuteMsg, InputRef, NewClaim, Params, QueryMsg, Vote,
+    Claim, ClaimedOutput, CommitteeResponse, ExecuteMsg, InputFormat, InputRef, NewClaim, Params,
+    QueryMsg, Vote,
 };
 use poi_types::registry::{Asset, QueryMsg as RegistryQuery};
 use serde::{Deserialize, Serialize};
@@ -31,7 +32,8 @@ pub enum ConsensusCommand {
         /// sha256 of the approved verifier artefact.
         #[arg(long)]
         verifier: String,
-        /// NAME=SHA256@URI, once per model input.
+        /// NAME=SHA256@URI (format from the URI's extension) or NAME:FORMAT=SHA256@URI (FORMAT
+        /// npy, onnx_pb or json), once per model input.
         #[arg(long = "input", required = true)]
         inputs: Vec<String>,
         #[arg(long)]
@@ -106,18 +108,31 @@ struct SavedVote {
 }
 
 fn parse_input(raw: &str) -> Result<InputRef> {
-    let (name, rest) = raw
-        .split_once('=')
-        .ok_or_else(|| anyhow!("input {raw:?}: expected NAME=SHA256@URI"))?;
-    let (sha256, uri) = rest
-        .split_once('@')
-        .ok_or_else(|| anyhow!("input {raw:?}: expected NAME=SHA256@URI"))?;
+    let usage = || anyhow!("input {raw:?}: expected NAME=SHA256@URI or NAME:FORMAT=SHA256@URI");
+    let (label, rest) = raw.split_once('=').ok_or_else(usage)?;
+    let (sha256, uri) = rest.split_once('@').ok_or_else(usage)?;
+    let (name, format) = match label.split_once(':') {
+        Some((name, format)) => (
+            name,
+            serde_json::from_value(serde_json::Value::String(format.to_ascii_lowercase()))
+                .map_err(|_| anyhow!("input {name}: format {format:?} is not npy, onnx_pb or json"))?,
+        ),
+        None => (
+            label,
+            InputFormat::from_file_name(uri).ok_or_else(|| {
+                anyhow!(
+                    "input {label}: {uri} has no .npy, .pb or .json extension; name the format: {label}:npy=…"
+                )
+            })?,
+        ),
+    };
     Ok(InputRef {
         name: name.to_string(),
         sha256: sha256
             .parse()
             .map_err(|e| anyhow!("input {name}: sha256: {e}"))?,
         uri: uri.to_string(),
+        format,
     })
 }
 

@@ -10,7 +10,7 @@ use std::time::Duration;
 use anyhow::{Context, Result, anyhow, bail};
 use clap::{Args, ValueEnum};
 use poi_verifier::encoding::{self, DecodedOutput, OutputSummary};
-use poi_verifier::input::{InputFormat, NamedInput};
+use poi_verifier::input::NamedInput;
 use poi_verifier::tolerance;
 use poi_verifier_host::{HostConfig, WasmVerifier};
 
@@ -58,7 +58,8 @@ fn named_file(raw: &str, what: &str) -> Result<NamedInput> {
     let (name, path) = raw
         .split_once('=')
         .ok_or_else(|| anyhow!("{what} {raw:?}: expected NAME=PATH"))?;
-    let format = InputFormat::from_file_name(path)
+    let format = poi_types::consensus::InputFormat::from_file_name(path)
+        .map(poi_light_client::recheck::decoder_format)
         .ok_or_else(|| anyhow!("{what} {path}: use a .npy, .pb or .json file"))?;
     Ok(NamedInput {
         name: name.to_string(),

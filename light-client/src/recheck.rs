@@ -7,9 +7,9 @@
 use std::path::PathBuf;
 
 use poi_content::{ContentError, FetchPolicy, Store, fetch_verified};
-use poi_types::consensus::{Claim, InputRef};
+use poi_types::consensus::{Claim, InputFormat};
 use poi_verifier::Limits;
-use poi_verifier::input::{InputFormat, NamedInput};
+use poi_verifier::input::{InputFormat as DecoderFormat, NamedInput};
 use poi_verifier_host::{HostConfig, HostError, HostVerification, WasmVerifier};
 use serde::Serialize;
 
@@ -25,8 +25,6 @@ pub enum ReexecutionError {
     /// commits to.
     #[error(transparent)]
     Content(#[from] ContentError),
-    #[error("input {name}: cannot tell the format of {uri} (.npy, .pb or .json)")]
-    InputFormat { name: String, uri: String },
     /// The verifier artefact refused, trapped or ran out of points.
     #[error(transparent)]
     Verifier(#[from] HostError),
@@ -56,12 +54,13 @@ pub struct RecheckReport {
     pub reproduced: bool,
 }
 
-/// How the verifier is to decode an input.
-pub fn input_format(input: &InputRef) -> Result<InputFormat, ReexecutionError> {
-    InputFormat::from_file_name(&input.uri).ok_or_else(|| ReexecutionError::InputFormat {
-        name: input.name.clone(),
-        uri: input.uri.clone(),
-    })
+/// The verifier's decoder for an input format a claim names.
+pub fn decoder_format(format: InputFormat) -> DecoderFormat {
+    match format {
+        InputFormat::Npy => DecoderFormat::Npy,
+        InputFormat::OnnxPb => DecoderFormat::OnnxPb,
+        InputFormat::Json => DecoderFormat::Json,
+    }
 }
 
 /// Fetches the model (from `model_uri`, the asset's) and the inputs of `claim`, each checked
@@ -86,7 +85,6 @@ pub fn fetch_content(
     )?;
     let mut inputs = Vec::with_capacity(claim.inputs.len());
     for input in &claim.inputs {
-        let format = input_format(input)?;
         let bytes = fetch_verified(
             &format!("input {}", input.name),
             &input.uri,
@@ -96,7 +94,7 @@ pub fn fetch_content(
         )?;
         inputs.push(NamedInput {
             name: input.name.clone(),
-            format,
+            format: decoder_format(input.format),
             bytes,
         });
     }

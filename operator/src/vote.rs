@@ -23,8 +23,6 @@ pub enum Unverifiable {
     Unavailable,
     /// The content is named by a URI scheme no operator is required to fetch.
     UnsupportedUri,
-    /// An input's format cannot be told.
-    UnknownInputFormat,
     /// The verifier refused the model or inputs (malformed, unsupported, over the protocol's
     /// limits) or trapped running them.
     VerifierRefused,
@@ -42,7 +40,6 @@ impl Unverifiable {
             Unverifiable::HashMismatch => "hash_mismatch",
             Unverifiable::Unavailable => "unavailable",
             Unverifiable::UnsupportedUri => "unsupported_uri",
-            Unverifiable::UnknownInputFormat => "unknown_input_format",
             Unverifiable::VerifierRefused => "verifier_refused",
             Unverifiable::OutOfPoints => "out_of_points",
             Unverifiable::NoClaimedOutput => "no_claimed_output",
@@ -172,9 +169,6 @@ pub fn on_error(
                 reason: format!("the content cache failed: {detail}"),
             },
         },
-        ReexecutionError::InputFormat { .. } => {
-            unverifiable(claim, Unverifiable::UnknownInputFormat, detail)
-        }
         ReexecutionError::Verifier(host) => match host {
             HostError::Verify { .. } | HostError::Trap(_) => {
                 unverifiable(claim, Unverifiable::VerifierRefused, detail)

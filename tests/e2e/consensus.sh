@@ -45,7 +45,7 @@ pass "model $model registered at 200stake, verifier $verifier approved"
 truth="$(printf 'logits of a 7' | sha256sum | cut -d' ' -f1)"
 lie="$(printf 'made up' | sha256sum | cut -d' ' -f1)"
 input="$(printf 'a handwritten 7' | sha256sum | cut -d' ' -f1)"
-as alice consensus submit --model "$model" --verifier "$verifier" --input "image=$input@ipfs://seven" \
+as alice consensus submit --model "$model" --verifier "$verifier" --input "image:npy=$input@ipfs://seven" \
     --output-hash "$truth" >"$work/claim.json"
 claim="$(json 'v["claim_id"]' <"$work/claim.json")"
 [[ "$(json 'sorted(v["committee"])' <"$work/claim.json")" == \

@@ -5,8 +5,8 @@ use cosmwasm_std::{Addr, Binary, Coin, StdResult, Uint128, coins};
 use cw_multi_test::{AppResponse, BankSudo, Executor, IntoBech32, SudoMsg};
 use poi_types::ContentHash;
 use poi_types::consensus::{
-    BallotsResponse, Claim, ClaimedOutput, CommitteeResponse, ExecuteMsg, InputRef, NewClaim,
-    OperatorRecord, ParamsMsg, QueryMsg, Vote,
+    BallotsResponse, Claim, ClaimedOutput, CommitteeResponse, ExecuteMsg, InputFormat, InputRef,
+    NewClaim, OperatorRecord, ParamsMsg, QueryMsg, Vote,
 };
 use poi_types::registry::{ExecuteMsg as RegistryMsg, VerificationPolicy};
 use poi_types::staking::SlashDestination;
@@ -172,6 +172,7 @@ impl Suite {
                 name: "image".into(),
                 sha256: ContentHash::digest(b"a handwritten 7"),
                 uri: "ipfs://input-7".into(),
+                format: InputFormat::Npy,
             }],
             output: ClaimedOutput {
                 output_hash: output_hash.clone(),

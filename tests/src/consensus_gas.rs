@@ -13,7 +13,7 @@ use std::rc::Rc;
 use cosmwasm_std::{Addr, Binary, Coin, Response, Uint128, coin};
 use poi_types::ContentHash;
 use poi_types::consensus::{
-    ClaimedOutput, ExecuteMsg, InputRef, InstantiateMsg, NewClaim, ParamsMsg, Vote,
+    ClaimedOutput, ExecuteMsg, InputFormat, InputRef, InstantiateMsg, NewClaim, ParamsMsg, Vote,
 };
 use poi_types::registry::{ExecuteMsg as RegistryMsg, VerificationPolicy};
 use poi_types::staking::{ExecuteMsg as StakingMsg, OperatorMetadata, SlashDestination};
@@ -196,6 +196,7 @@ pub fn consensus_round_gas(
             name: "image".into(),
             sha256: ContentHash::digest(b"a handwritten 7"),
             uri: "ipfs://seven".into(),
+            format: InputFormat::Npy,
         }],
         output: ClaimedOutput {
             output_hash: truth.clone(),

@@ -898,3 +898,71 @@ fn a_slash_the_staking_contract_refuses_does_not_block_the_claim() {
     );
     assert_eq!(s.claim(id).status, ClaimStatus::Final);
 }
+
+/// A claim stored by 0.1 (its inputs without a format, read by their URI's extension) is rewritten
+/// by `migrate` with the format that extension gives; a downgrade is refused.
+#[test]
+fn migrating_from_0_1_names_each_stored_inputs_format() {
+    use cw_multi_test::Executor;
+    use poi_types::consensus::{InputFormat, MigrateMsg, storage};
+
+    let (mut s, _, model) = suite();
+    let mut claim = s.new_claim(model, &true_output());
+    claim.inputs[0].uri = "https://data.example/seven.pb".into();
+    let id = s.submit(&claimant(), claim).unwrap();
+    let consensus = s.consensus();
+    let code_id = s
+        .app
+        .wrap()
+        .query_wasm_contract_info(&consensus)
+        .unwrap()
+        .code_id;
+
+    // Put the contract's storage back the way 0.1 left it.
+    let key = [
+        &(storage::CLAIMS.len() as u16).to_be_bytes()[..],
+        storage::CLAIMS.as_bytes(),
+        &id.to_be_bytes(),
+    ]
+    .concat();
+    {
+        let mut store = s.app.contract_storage_mut(&consensus);
+        let mut record: serde_json::Value =
+            serde_json::from_slice(&store.get(&key).unwrap()).unwrap();
+        record["inputs"][0]
+            .as_object_mut()
+            .unwrap()
+            .remove("format");
+        store.set(&key, &serde_json::to_vec(&record).unwrap());
+        cw2::set_contract_version(
+            store.as_mut(),
+            poi_consensus::contract::CONTRACT_NAME,
+            "0.1.0",
+        )
+        .unwrap();
+    }
+
+    let admin = s.accounts.admin.clone();
+    s.app
+        .migrate_contract(admin.clone(), consensus.clone(), &MigrateMsg {}, code_id)
+        .unwrap();
+    assert_eq!(s.claim(id).inputs[0].format, InputFormat::OnnxPb);
+    let version = cw2::query_contract_info(&s.app.wrap(), consensus.to_string()).unwrap();
+    assert_eq!(version.version, poi_consensus::contract::CONTRACT_VERSION);
+
+    {
+        let mut store = s.app.contract_storage_mut(&consensus);
+        cw2::set_contract_version(
+            store.as_mut(),
+            poi_consensus::contract::CONTRACT_NAME,
+            "9.0.0",
+        )
+        .unwrap();
+    }
+    assert!(
+        s.app
+            .migrate_contract(admin, consensus, &MigrateMsg {}, code_id)
+            .is_err(),
+        "a downgrade was accepted"
+    );
+}

@@ -12,6 +12,7 @@ pub mod contract;
 pub mod disputes;
 pub mod error;
 pub mod finalize;
+pub mod migrations;
 pub mod params;
 pub mod payouts;
 pub mod query;

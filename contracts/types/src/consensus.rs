@@ -31,12 +31,49 @@ pub const MAX_SALT_LEN: usize = 64;
 pub const MAX_PAGE_LIMIT: u32 = 100;
 pub const DEFAULT_PAGE_LIMIT: u32 = 30;
 
-/// An input the model was run on: its name in the model's signature, its sha256 and where to get it.
+/// How an input's bytes encode its tensor. Named in the claim, because content-addressed and signed
+/// URLs have no file extension to tell it by.
+#[cw_serde]
+#[derive(Copy, Eq)]
+pub enum InputFormat {
+    /// NumPy `.npy`.
+    Npy,
+    /// A serialised ONNX `TensorProto` (the ONNX test-data `.pb` files). Serialised `onnx_pb`, the
+    /// verifier's own name for it, so a page can hand the claim's format to the verifier as it is.
+    OnnxPb,
+    /// JSON: `{"dtype", "shape", "data"}`.
+    Json,
+}
+
+impl InputFormat {
+    /// The format a file name's extension (`.npy`, `.pb`, `.json`) says: how clients name local
+    /// files, and how claims made before inputs named their format were read.
+    pub fn from_file_name(name: &str) -> Option<Self> {
+        let (_, ext) = name.rsplit_once('.')?;
+        match ext.to_ascii_lowercase().as_str() {
+            "npy" => Some(InputFormat::Npy),
+            "pb" => Some(InputFormat::OnnxPb),
+            "json" => Some(InputFormat::Json),
+            _ => None,
+        }
+    }
+
+    /// What a claim stored before v0.2 (without a format) reads as until `migrate` has rewritten
+    /// it with the format its URI's extension gives.
+    fn before_v0_2() -> Self {
+        InputFormat::Npy
+    }
+}
+
+/// An input the model was run on: its name in the model's signature, its sha256, where to get it
+/// and how it is encoded.
 #[cw_serde]
 pub struct InputRef {
     pub name: String,
     pub sha256: ContentHash,
     pub uri: String,
+    #[serde(default = "InputFormat::before_v0_2")]
+    pub format: InputFormat,
 }
 
 /// What the claimant says the model produced.
@@ -424,6 +461,21 @@ mod tests {
             output_hash: hash(2),
         };
         assert_ne!(c, other.commitment("wasm1alice", b"0123456789abcdef"));
+    }
+
+    #[test]
+    fn an_input_format_is_told_by_extension_and_kept_by_name() {
+        assert_eq!(
+            InputFormat::from_file_name("x/seven.NPY"),
+            Some(InputFormat::Npy)
+        );
+        assert_eq!(
+            InputFormat::from_file_name("t.pb"),
+            Some(InputFormat::OnnxPb)
+        );
+        assert_eq!(InputFormat::from_file_name("https://h/abc"), None);
+        let json = cosmwasm_std::to_json_string(&InputFormat::Json).unwrap();
+        assert_eq!(json, "\"json\"");
     }
 
     #[test]

@@ -33,17 +33,6 @@ impl InputFormat {
             _ => None,
         }
     }
-
-    /// Guessed from a file name: `.npy`, `.pb`, `.json`.
-    pub fn from_file_name(name: &str) -> Option<Self> {
-        let ext = name.rsplit_once('.')?.1.to_ascii_lowercase();
-        match ext.as_str() {
-            "npy" => Some(InputFormat::Npy),
-            "pb" => Some(InputFormat::OnnxPb),
-            "json" => Some(InputFormat::Json),
-            _ => None,
-        }
-    }
 }
 
 /// One input as given: its name in the model, its format, its bytes.

@@ -45,6 +45,9 @@ network_register_assets alice bob
 echo "dataset $dataset, model $model (250stake per use), verifier ${verifier:0:16}… approved"
 echo "their bytes, and two test images, are served from $demo/content"
 
+# Computed before the daemons start: it compiles the verifier into the cache they share.
+truth="$(output_hash_of "$data/digit-7.npy")"
+
 say "Five operators bond, opt in and start their daemons"
 port=9460
 for who in "${operators[@]}"; do
@@ -67,7 +70,6 @@ snapshot() { # name: every balance and stake the summary compares
 snapshot before
 
 say "Carol claims what the model says about a 7 (computed with the verifier), then a false claim"
-truth="$(output_hash_of "$data/digit-7.npy")"
 honest="$(submit carol "$seven_uri" "$data/digit-7.npy" "$truth")"
 # The 3 with the 7's output: a hash that is real, but not this input's.
 false_claim="$(submit carol "$three_uri" "$data/digit-3.npy" "$truth")"

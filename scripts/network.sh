@@ -84,6 +84,8 @@ deployments = "$net/deployments.json"
 mnemonic_file = "$net/keys/$who"
 rpc = [${rpcs%, }]
 data_dir = "$dir"
+# Shared with \`poi verify\` (output_hash_of), which compiles the verifier before any daemon starts.
+wasmer_cache = "$HOME/.cache/poi/wasmer"
 metrics = "127.0.0.1:$port"
 poll_interval_ms = 400
 

@@ -25,6 +25,9 @@ pub struct OperatorConfig {
     pub rpc: Vec<String>,
     /// Where the store, the content cache and compiled verifiers are kept.
     pub data_dir: PathBuf,
+    /// Where compiled verifiers are kept, if not in `data_dir/wasmer`: operators on one machine
+    /// (or `poi verify`, whose cache is `~/.cache/poi/wasmer`) can share one.
+    pub wasmer_cache: Option<PathBuf>,
     /// `host:port` of the Prometheus endpoint; none when absent. Keep it on 127.0.0.1.
     pub metrics: Option<String>,
     /// How often to look for a new block.
@@ -176,7 +179,9 @@ impl OperatorConfig {
     }
 
     pub fn wasmer_cache_dir(&self) -> PathBuf {
-        self.data_dir.join("wasmer")
+        self.wasmer_cache
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("wasmer"))
     }
 }
 

@@ -22,6 +22,7 @@ network_deploy alice >/dev/null
 network_serve_content 7880
 network_register_assets alice bob
 consensus="$(json 'v["contracts"]["consensus"]["address"]' <"$net/deployments.json")"
+truth="$(output_hash_of "$data/digit-7.npy")"
 proxy_port=26700
 python3 tests/e2e/tcp-proxy.py "$proxy_port" 26657 &
 echo $! >"$net/pids/proxy.pid"
@@ -32,7 +33,6 @@ network_wait_ready 1 honest1 honest2 honest3
 pass "three operators bonded 1000 each and running; honest2 reads the chain through a proxy first"
 
 kill "$(cat "$net/pids/proxy.pid")"
-truth="$(output_hash_of "$data/digit-7.npy")"
 honest="$(submit carol "$seven_uri" "$data/digit-7.npy" "$truth")"
 # The hash of a 5 nobody has, with a URI that serves the 3: the claim is about bytes nobody can get.
 # (Bytes an operator already holds under the committed hash would do: content is named by hash.)

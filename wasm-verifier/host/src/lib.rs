@@ -131,8 +131,13 @@ impl WasmVerifier {
                     if let Some(dir) = path.parent() {
                         let _ = std::fs::create_dir_all(dir);
                     }
-                    // A failed write only costs a compilation next time.
-                    let _ = std::fs::write(path, &bytes);
+                    // Written aside and renamed into place, so a process loading the cache while
+                    // this one writes it never reads a partial module. A failed write only costs a
+                    // compilation next time.
+                    let tmp = path.with_extension(format!("{}.tmp", std::process::id()));
+                    if std::fs::write(&tmp, &bytes).is_ok() {
+                        let _ = std::fs::rename(&tmp, path);
+                    }
                 }
                 module
             }

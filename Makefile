@@ -20,7 +20,7 @@ NATIVE_CARGO = RUSTC_WORKSPACE_WRAPPER=clippy-driver CLIPPY_ARGS=-D__CLIPPY_HACK
 
 .PHONY: fuzz setup wasm check-wasm schema schema-check fmt-check lint build unit-test reproducible \
 	localnet localnet-stop cli e2e test demo demo-stop bench bench-verifier bench-light-client \
-	bench-ci browser-test clean
+	bench-ci bench-network browser-test clean
 
 CONTRACTS := artifacts/poi_registry.wasm artifacts/poi_staking.wasm artifacts/poi_consensus.wasm
 
@@ -83,6 +83,10 @@ e2e: cli
 	@tests/e2e/light-client.sh
 	@tests/e2e/operators.sh
 	@tests/e2e/operator-faults.sh
+
+# Claims per minute and submission-to-settlement latency of five operator daemons on the local chain.
+bench-network: setup wasm cli
+	@scripts/bench-network.sh
 
 bench: wasm cli
 	@scripts/bench.sh

@@ -176,20 +176,7 @@ impl ConsensusSession<'_> {
     }
 
     fn report(&self, result: &TxResult, extra: serde_json::Value) -> Result<()> {
-        let mut out = serde_json::json!({
-            "height": result.height,
-            "gas_wanted": result.gas_wanted,
-            "gas_used": result.gas_used,
-        });
-        if let (Some(out), Some(extra)) = (out.as_object_mut(), extra.as_object()) {
-            out.extend(extra.clone());
-        }
-        if self.json {
-            println!("{}", serde_json::to_string_pretty(&out)?);
-        } else {
-            println!("{}", serde_json::to_string(&out)?);
-        }
-        Ok(())
+        crate::output::transaction(self.json, result, extra)
     }
 
     fn seal_file(&self, seal: &ContentHash) -> PathBuf {
@@ -213,6 +200,66 @@ fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
     }
     Ok(())
+}
+
+/// A claim for people: what it states, where it stands, how each round went.
+fn describe_claim(c: &Claim) -> String {
+    let verdict = c
+        .verdict
+        .map_or("none yet".to_string(), |v| format!("{v:?}").to_lowercase());
+    let mut text = format!(
+        "claim {} by {}: {}, verdict {}{}",
+        c.id,
+        c.claimant,
+        c.status.as_str(),
+        verdict,
+        match (c.seal.is_some(), c.canary) {
+            (_, Some(true)) => " (an auditor's canary)",
+            (_, Some(false)) => " (an auditor's genuine claim)",
+            (true, None) => " (sealed by an auditor)",
+            (false, None) => "",
+        }
+    );
+    text.push_str(&format!(
+        "\nmodel {} ({}), verifier {}",
+        c.model_id, c.model_hash, c.verifier_hash
+    ));
+    for input in &c.inputs {
+        let format = serde_json::to_value(input.format)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        text.push_str(&format!(
+            "\ninput {}: {} at {} ({format})",
+            input.name, input.sha256, input.uri
+        ));
+    }
+    text.push_str(&format!("\nclaimed output {}", c.output.output_hash));
+    if let Some(uri) = &c.output.output_uri {
+        text.push_str(&format!(" at {uri}"));
+    }
+    text.push_str(&format!(
+        "\npaid: price {}, reward {}, bond {}",
+        c.price, c.reward, c.bond
+    ));
+    for r in &c.rounds {
+        text.push_str(&format!(
+            "\nround {}: commit blocks {}..{}, reveal ..{}; agree {} / disagree {} of {}; {}",
+            r.number,
+            r.start_height,
+            r.commit_end,
+            r.reveal_end,
+            r.agree_stake,
+            r.disagree_stake,
+            r.committee_stake,
+            r.verdict
+                .map_or("open".to_string(), |v| format!("{v:?}").to_lowercase())
+        ));
+    }
+    if let Some(end) = c.dispute_end {
+        text.push_str(&format!("\ndisputable until block {end}"));
+    }
+    text
 }
 
 pub fn run(cmd: ConsensusCommand, s: &ConsensusSession) -> Result<()> {
@@ -391,8 +438,7 @@ pub fn run(cmd: ConsensusCommand, s: &ConsensusSession) -> Result<()> {
             )
         }
         ConsensusCommand::Show { claim } => {
-            println!("{}", serde_json::to_string_pretty(&s.claim(claim)?)?);
-            Ok(())
+            crate::output::print(s.json, &s.claim(claim)?, describe_claim)
         }
         ConsensusCommand::Committee { claim } => {
             let committee: CommitteeResponse = s.chain.smart_query(
@@ -402,8 +448,13 @@ pub fn run(cmd: ConsensusCommand, s: &ConsensusSession) -> Result<()> {
                     round: None,
                 },
             )?;
-            println!("{}", serde_json::to_string_pretty(&committee)?);
-            Ok(())
+            crate::output::print(s.json, &committee, |c| {
+                let mut text = format!("round {}: {} members", c.round, c.members.len());
+                for m in &c.members {
+                    text.push_str(&format!("\n  {} stake {}", m.operator, m.stake));
+                }
+                text
+            })
         }
     }
 }

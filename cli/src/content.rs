@@ -44,22 +44,17 @@ pub fn run(cmd: ContentCommand, dir: PathBuf, json: bool) -> Result<()> {
                 .map(|e| format!(".{}", e.to_string_lossy()))
                 .unwrap_or_default();
             let uri = format!("{}/{sha256}{extension}", base_url.trim_end_matches('/'));
-            if json {
-                let out = serde_json::json!({
-                    "uri": uri,
-                    "sha256": sha256,
-                    "merkle_root": merkle_root,
-                    "bytes": bytes.len(),
-                });
-                println!("{}", serde_json::to_string_pretty(&out)?);
-            } else {
-                println!("uri         {uri}");
-                println!("sha256      {sha256}");
-                println!(
-                    "merkle_root {merkle_root}  (the content hash if registered as a dataset)"
-                );
-            }
-            Ok(())
+            let out = serde_json::json!({
+                "uri": uri,
+                "sha256": sha256,
+                "merkle_root": merkle_root,
+                "bytes": bytes.len(),
+            });
+            crate::output::print(json, &out, |_| {
+                format!(
+                    "uri         {uri}\nsha256      {sha256}\nmerkle_root {merkle_root}  (the content hash if registered as a dataset)"
+                )
+            })
         }
         ContentCommand::Serve { listen } => {
             let listener =

@@ -86,12 +86,7 @@ fn now() -> Time {
 }
 
 fn print<T: serde::Serialize>(json: bool, value: &T, text: impl FnOnce() -> String) -> Result<()> {
-    if json {
-        println!("{}", serde_json::to_string_pretty(value)?);
-    } else {
-        println!("{}", text());
-    }
-    Ok(())
+    crate::output::print(json, value, |_| text())
 }
 
 /// Opens the trust store and brings it to the chain's latest header, so reads are recent and

@@ -5,6 +5,7 @@ mod content;
 mod deploy;
 mod light;
 mod operator;
+mod output;
 mod registry;
 mod staking;
 mod verify;
@@ -18,6 +19,7 @@ use clap::{Parser, Subcommand};
 use poi_client::{Chain, Deployments, Network, Signer, config};
 
 use crate::deploy::DeployOptions;
+use crate::output::Outcome;
 use crate::registry::RegistryCommand;
 
 #[derive(Parser)]
@@ -133,8 +135,10 @@ fn run(cli: Cli) -> Result<()> {
 
     match cli.command {
         Command::Address => {
-            println!("{}", load_signer()?.address);
-            Ok(())
+            let address = load_signer()?.address.to_string();
+            output::print(cli.json, &serde_json::json!({ "address": address }), |_| {
+                address.clone()
+            })
         }
         Command::Balance { address } => {
             let address = match address {
@@ -142,15 +146,8 @@ fn run(cli: Cli) -> Result<()> {
                 None => load_signer()?.address.to_string(),
             };
             let amount = Chain::connect(network)?.balance(&address)?;
-            if cli.json {
-                println!(
-                    "{}",
-                    serde_json::json!({ "address": address, "amount": amount.to_string() })
-                );
-            } else {
-                println!("{amount}");
-            }
-            Ok(())
+            let out = serde_json::json!({ "address": address, "amount": amount.to_string() });
+            output::print(cli.json, &out, |_| amount.to_string())
         }
         Command::Deploy { artifacts, migrate } => {
             let signer = load_signer()?;
@@ -164,18 +161,19 @@ fn run(cli: Cli) -> Result<()> {
                     migrate,
                 },
             )?;
-            if cli.json {
-                println!("{}", serde_json::to_string_pretty(&outcomes)?);
-            } else {
-                for o in &outcomes {
-                    println!(
-                        "{:<10} {:<12} code {:<4} {}",
-                        o.contract, o.action, o.code_id, o.address
-                    );
-                }
-                println!("recorded in {}", deployments.display());
-            }
-            Ok(())
+            output::print(cli.json, &outcomes, |outcomes| {
+                let mut text: Vec<String> = outcomes
+                    .iter()
+                    .map(|o| {
+                        format!(
+                            "{:<10} {:<12} code {:<4} {}",
+                            o.contract, o.action, o.code_id, o.address
+                        )
+                    })
+                    .collect();
+                text.push(format!("recorded in {}", deployments.display()));
+                text.join("\n")
+            })
         }
         Command::Networks | Command::Content { .. } | Command::Operator(_) => {
             unreachable!("handled above")
@@ -241,54 +239,31 @@ fn default_votes_dir() -> PathBuf {
         .join("votes")
 }
 
-/// `poi light`: like `poi verify`, a re-check that does not reproduce the claim exits 1.
-fn light_command(cli: Cli) -> ExitCode {
-    let outcome = (|| {
-        let networks = config::networks_file(cli.networks_file.as_deref())?;
-        let (network, deployments) = network_and_deployments(&cli, &networks)?;
-        let Command::Light(args) = cli.command else {
-            unreachable!("checked by the caller")
-        };
-        light::run(
-            args,
-            &light::LightSession {
-                network: &network,
-                network_name: &cli.network,
-                deployments: &deployments,
-                json: cli.json,
-            },
-        )
-    })();
-    match outcome {
-        Ok(true) => ExitCode::SUCCESS,
-        Ok(false) => ExitCode::from(1),
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            ExitCode::from(2)
-        }
-    }
+/// `poi light`: like `poi verify`, a re-check that does not reproduce the claim is a mismatch.
+fn light_command(cli: Cli) -> Result<Outcome> {
+    let networks = config::networks_file(cli.networks_file.as_deref())?;
+    let (network, deployments) = network_and_deployments(&cli, &networks)?;
+    let Command::Light(args) = cli.command else {
+        anyhow::bail!("not a light-client command")
+    };
+    let reproduced = light::run(
+        args,
+        &light::LightSession {
+            network: &network,
+            network_name: &cli.network,
+            deployments: &deployments,
+            json: cli.json,
+        },
+    )?;
+    Ok(reproduced.into())
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    if let Command::Verify(args) = cli.command {
-        return match verify::run(*args, cli.json) {
-            Ok(true) => ExitCode::SUCCESS,
-            Ok(false) => ExitCode::from(1),
-            Err(e) => {
-                eprintln!("error: {e:#}");
-                ExitCode::from(2)
-            }
-        };
-    }
-    if matches!(cli.command, Command::Light(_)) {
-        return light_command(cli);
-    }
-    match run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            ExitCode::from(2)
-        }
-    }
+    let outcome = match cli.command {
+        Command::Verify(args) => verify::run(*args, cli.json).map(Outcome::from),
+        Command::Light(_) => light_command(cli),
+        _ => run(cli).map(|()| Outcome::Done),
+    };
+    output::exit_code(outcome)
 }

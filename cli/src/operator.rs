@@ -7,6 +7,7 @@ use std::sync::atomic::AtomicBool;
 use anyhow::{Context, Result};
 use clap::Subcommand;
 use poi_client::{Chain, Deployments, Signer, config};
+use poi_operator::vote::Basis;
 use poi_operator::{Daemon, Metrics, OperatorConfig, Store};
 
 #[derive(Subcommand)]
@@ -73,34 +74,30 @@ pub fn run(cmd: OperatorCommand, s: &OperatorSession) -> Result<()> {
         OperatorCommand::Status { config, data_dir } => {
             let config = load_config(config.as_ref(), data_dir.as_ref())?;
             let duties = Store::open(&config.store_path())?.all()?;
-            if s.json {
-                println!("{}", serde_json::to_string_pretty(&duties)?);
-                return Ok(());
-            }
-            println!(
-                "{:>6} {:>5} {:<11} {:<12} {:<10} {:<9} note",
-                "claim", "round", "stage", "basis", "verdict", "agreed"
-            );
-            for d in duties {
-                let basis = match &d.basis {
-                    Some(poi_operator::vote::Basis::Computed { .. }) => "computed".to_string(),
-                    Some(poi_operator::vote::Basis::Unverifiable { reason, .. }) => {
-                        reason.as_str().to_string()
-                    }
-                    None => "-".into(),
-                };
-                println!(
-                    "{:>6} {:>5} {:<11} {:<12} {:<10} {:<9} {}",
-                    d.claim_id,
-                    d.round,
-                    format!("{:?}", d.stage).to_lowercase(),
-                    basis,
-                    d.final_verdict.as_deref().unwrap_or("-"),
-                    d.agreed.map_or("-".to_string(), |a| a.to_string()),
-                    d.note.as_deref().unwrap_or("")
+            crate::output::print(s.json, &duties, |duties| {
+                let mut text = format!(
+                    "{:>6} {:>5} {:<11} {:<12} {:<10} {:<9} note",
+                    "claim", "round", "stage", "basis", "verdict", "agreed"
                 );
-            }
-            Ok(())
+                for d in duties {
+                    let basis = match &d.basis {
+                        Some(Basis::Computed { .. }) => "computed",
+                        Some(Basis::Unverifiable { reason, .. }) => reason.as_str(),
+                        None => "-",
+                    };
+                    text.push_str(&format!(
+                        "\n{:>6} {:>5} {:<11} {:<12} {:<10} {:<9} {}",
+                        d.claim_id,
+                        d.round,
+                        format!("{:?}", d.stage).to_lowercase(),
+                        basis,
+                        d.final_verdict.as_deref().unwrap_or("-"),
+                        d.agreed.map_or("-".to_string(), |a| a.to_string()),
+                        d.note.as_deref().unwrap_or("")
+                    ));
+                }
+                text
+            })
         }
     }
 }

@@ -290,12 +290,7 @@ impl Session<'_> {
         value: &T,
         human: impl FnOnce(&T) -> String,
     ) -> Result<()> {
-        if self.json {
-            println!("{}", serde_json::to_string_pretty(value)?);
-        } else {
-            println!("{}", human(value));
-        }
-        Ok(())
+        crate::output::print(self.json, value, human)
     }
 }
 

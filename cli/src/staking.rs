@@ -77,20 +77,7 @@ impl StakingSession<'_> {
         let result =
             self.chain
                 .execute_contract(&signer, &self.contract, msg, funds, "poi staking")?;
-        let out = serde_json::json!({
-            "height": result.height,
-            "gas_wanted": result.gas_wanted,
-            "gas_used": result.gas_used,
-        });
-        if self.json {
-            println!("{}", serde_json::to_string_pretty(&out)?);
-        } else {
-            println!(
-                "done at height {} (gas used {})",
-                result.height, result.gas_used
-            );
-        }
-        Ok(())
+        crate::output::transaction(self.json, &result, serde_json::json!({}))
     }
 
     fn bond_denom(&self) -> Result<String> {

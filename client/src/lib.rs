@@ -5,6 +5,7 @@
 //! - [`network`] and [`deployments`]: what those files say;
 //! - [`keys`]: the signing key, from a mnemonic that is never printed;
 //! - [`rpc`]: CometBFT JSON-RPC over HTTP, failing over between endpoints;
+//! - [`blocks`]: when a new block is committed (websocket subscription, else polling);
 //! - [`chain`]: smart queries and signed, gas-simulated transactions, with the chain's own error
 //!   when one fails;
 //! - [`events`]: the contracts' events, read through the attribute keys `poi-types` exports.
@@ -12,6 +13,7 @@
 //! Every error is typed ([`ClientError`] and the enums it wraps), so callers can tell a dead
 //! endpoint from a refused transaction from a missing deployment.
 
+pub mod blocks;
 pub mod chain;
 pub mod config;
 pub mod deployments;

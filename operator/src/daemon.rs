@@ -8,13 +8,15 @@
 //! was. A transaction whose outcome is unknown is looked up by the hash recorded before it was
 //! broadcast, and the chain's ballot is consulted, before anything is sent again.
 //!
-//! Blocks are found by polling the node's status every `poll_interval_ms` (see docs/operator.md).
+//! New blocks are announced by a websocket subscription where the node offers one, and polled for
+//! every `poll_interval_ms` in any case (see docs/operator.md).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use cosmwasm_std::Binary;
+use poi_client::blocks::BlockWatcher;
 use poi_client::deployments::Contracts;
 use poi_client::events::ConsensusEvents;
 use poi_client::{Chain, ChainError, Signer, TxResult};
@@ -145,23 +147,38 @@ impl Daemon {
         &self.me
     }
 
-    /// Ticks until `stop` is set. Errors are logged and retried with backoff; none ends the loop.
+    /// Ticks until `stop` is set: on every block the node announces over its websocket, and at
+    /// least every `poll_interval_ms` (all there is when the subscription is unavailable). Errors
+    /// are logged and retried with backoff; none ends the loop.
     pub fn run(&mut self, stop: &AtomicBool) {
         let poll = Duration::from_millis(self.config.poll_interval_ms);
         let mut backoff = poll;
+        let mut watched = self.chain.rpc.url().to_string();
+        let mut watcher = BlockWatcher::new(&watched);
+        let mut was_subscribed = false;
         while !stop.load(Ordering::Relaxed) {
             match self.tick() {
                 Ok(()) => backoff = poll,
                 Err(e) => {
                     self.metrics.inc("poi_operator_rpc_errors_total", &[]);
                     warn!(error = %e, retry_in = ?backoff, "tick failed");
+                    let until = Instant::now() + backoff;
+                    while Instant::now() < until && !stop.load(Ordering::Relaxed) {
+                        std::thread::sleep(Duration::from_millis(50));
+                    }
                     backoff = (backoff * 2).min(MAX_BACKOFF);
+                    continue;
                 }
             }
-            let wait = backoff.max(poll);
-            let until = Instant::now() + wait;
-            while Instant::now() < until && !stop.load(Ordering::Relaxed) {
-                std::thread::sleep(Duration::from_millis(50).min(wait));
+            // After a failover, subscribe where the reads now go.
+            if self.chain.rpc.url() != watched {
+                watched = self.chain.rpc.url().to_string();
+                watcher = BlockWatcher::new(&watched);
+            }
+            watcher.wait(poll);
+            if watcher.subscribed() != was_subscribed {
+                was_subscribed = watcher.subscribed();
+                info!(endpoint = %watched, subscribed = was_subscribed, "following new blocks by {}", if was_subscribed { "websocket" } else { "polling" });
             }
         }
         info!("operator stopped");
@@ -360,6 +377,22 @@ impl Daemon {
         }
     }
 
+    /// Records that the chain holds this operator's commitment (`Committed`) or vote (`Revealed`).
+    fn landed(&self, duty: &mut Duty, stage: Stage) -> Result<(), OperatorError> {
+        let (step, what) = match stage {
+            Stage::Committed => ("commit", "committed"),
+            _ => ("reveal", "revealed"),
+        };
+        duty.stage = stage;
+        self.store.save(duty)?;
+        self.metrics.inc(
+            "poi_operator_votes_total",
+            &[("step", step), ("basis", Self::basis_label(duty))],
+        );
+        info!(claim = duty.claim_id, round = duty.round, "{what}");
+        Ok(())
+    }
+
     fn miss(&self, duty: &mut Duty, why: String) -> Result<(), OperatorError> {
         warn!(claim = duty.claim_id, round = duty.round, %why, "seat missed");
         self.metrics.inc("poi_operator_missed_total", &[]);
@@ -372,14 +405,7 @@ impl Daemon {
         // Whatever was sent before, the chain's ballot says whether it landed.
         if let Some(on_chain) = self.chain_commitment(duty.claim_id, duty.round)? {
             if Some(&on_chain) == duty.commitment.as_ref() {
-                duty.stage = Stage::Committed;
-                self.store.save(duty)?;
-                self.metrics.inc(
-                    "poi_operator_votes_total",
-                    &[("step", "commit"), ("basis", Self::basis_label(duty))],
-                );
-                info!(claim = duty.claim_id, round = duty.round, "committed");
-                return Ok(());
+                return self.landed(duty, Stage::Committed);
             }
             // Not ours: the store and the chain disagree, which only a second daemon on the same
             // key can cause. Never send a second commitment.
@@ -440,16 +466,7 @@ impl Daemon {
         }
         if let Some(hash) = duty.reveal_tx.clone() {
             match self.chain.lookup_tx(&hash) {
-                Ok(Some(_)) => {
-                    duty.stage = Stage::Revealed;
-                    self.store.save(duty)?;
-                    self.metrics.inc(
-                        "poi_operator_votes_total",
-                        &[("step", "reveal"), ("basis", Self::basis_label(duty))],
-                    );
-                    info!(claim = duty.claim_id, round = duty.round, "revealed");
-                    return Ok(());
-                }
+                Ok(Some(_)) => return self.landed(duty, Stage::Revealed),
                 Ok(None) => {}
                 Err(e) => warn!(claim = duty.claim_id, error = %e, "the reveal transaction failed"),
             }

@@ -5,7 +5,8 @@
 # - restart: another is SIGKILLed right after its commitment landed and restarted; from its store
 #   it reveals in time (nothing committed twice) and is not slashed;
 # - bad content: a claim whose input URI serves other bytes than the committed hash is rejected by
-#   every operator, each recording why.
+#   every operator, each recording why;
+# - blocks are followed by websocket, and after the failover on the endpoint failed over to.
 set -euo pipefail
 
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -73,6 +74,12 @@ done
 [[ "$(grep -c "committed claim=$honest " "$net/logs/honest3.log")" == 1 ]] \
     || fail "honest3 committed on claim $honest more than once"
 pass "honest2 voted after failing over; honest3 committed once and revealed after its restart; nobody slashed"
+
+grep -q "following new blocks by websocket endpoint=$rpc_url" "$net/logs/honest1.log" \
+    || fail "honest1 did not subscribe to new blocks"
+grep -q "following new blocks by websocket endpoint=$rpc_url" "$net/logs/honest2.log" \
+    || fail "honest2 did not subscribe on the endpoint it failed over to"
+pass "the daemons follow blocks by websocket; honest2 resubscribed on its second endpoint"
 
 for who in honest1 honest2 honest3; do
     reason="$(status_of "$who" | json "[d['basis']['reason'] for d in v if d['claim_id'] == $tampered][0]")"

@@ -226,7 +226,17 @@ impl Daemon {
             )?;
             let full = page.claims.len() as u32 == poi_types::consensus::MAX_PAGE_LIMIT;
             start_after = page.claims.last().map(|c| c.id);
-            all.extend(page.claims);
+            // The contract never stores a claim without a round; a node that says otherwise is not
+            // believed (and `Claim::round` is never reached with none).
+            let (sound, broken): (Vec<Claim>, Vec<Claim>) =
+                page.claims.into_iter().partition(|c| !c.rounds.is_empty());
+            for claim in broken {
+                warn!(
+                    claim = claim.id,
+                    "the node returned a claim without rounds; ignored"
+                );
+            }
+            all.extend(sound);
             if !full {
                 return Ok(all);
             }

@@ -99,6 +99,11 @@ while :; do
 done
 echo
 snapshot after
+port=9460
+for who in "${operators[@]}"; do
+    curl -s "http://127.0.0.1:$port/metrics" >"$demo/logs/$who.metrics"
+    port=$((port + 1))
+done
 
 say "Summary"
 for c in "$honest" "$false_claim" "$canary"; do as alice consensus show "$c" >"$demo/claim-$c.json"; done

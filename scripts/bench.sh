@@ -18,7 +18,7 @@ staking_table="$("$target/release/gas-report" staking artifacts/poi_staking.wasm
 consensus_table="$("$target/release/gas-report" consensus artifacts)"
 
 awk '$1 == "alice" { for (i = 3; i <= NF; i++) printf "%s ", $i }' localnet/accounts.txt >"$work/alice"
-export POI_NETWORK=local POI_DEPLOYMENTS="$work/deployments.json" POI_MNEMONIC_FILE="$work/alice" POI_VOTES_DIR="$work/votes"
+export POI_NETWORK=local POI_DEPLOYMENTS="$work/deployments.json" POI_MNEMONIC_FILE="$work/alice"
 localnet/localnet.sh start >/dev/null
 "$poi" deploy >/dev/null
 head -c 3000000 /dev/urandom >"$work/data.bin"
@@ -35,7 +35,7 @@ for who in bob carol validator; do
     awk -v who="$who" '$1 == who { for (i = 3; i <= NF; i++) printf "%s ", $i }' localnet/accounts.txt >"$work/$who"
 done
 bob="$(awk '$1 == "bob" { print $2 }' localnet/accounts.txt)"
-as() { local who="$1"; shift; POI_MNEMONIC_FILE="$work/$who" "$poi" --json "$@"; }
+as() { local who="$1"; shift; POI_MNEMONIC_FILE="$work/$who" POI_DATA_DIR="$work/data-$who" "$poi" --json "$@"; }
 read -r so_used so_wanted < <(as bob staking register-operator --moniker bench | gas)
 read -r sd_used sd_wanted < <(as bob staking delegate 1000 --operator "$bob" | gas)
 as bob staking opt-in >/dev/null

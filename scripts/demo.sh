@@ -58,7 +58,8 @@ done
 network_wait_ready 1 "${operators[@]}"
 echo "all five daemons ready (verifier compiled); logs in $demo/logs"
 
-snapshot() { # name: every balance and stake the summary compares
+snapshot() { # name: every balance and stake the summary compares, and the height it was read at
+    height >"$demo/$1.height"
     {
         for who in "${people[@]}" "${operators[@]}"; do
             printf '%s %s %s %s\n' "$who" "$(as "$who" balance | json 'v["amount"]')" \
@@ -98,7 +99,43 @@ while :; do
     sleep 1
 done
 echo
+# The daemons claim their rewards every few blocks; the balances below are read once they have.
+pending_rewards() {
+    local who total=0
+    for who in "${operators[@]}"; do
+        total=$((total + $(as "$who" staking show "$(address_of "$who")" | json 'int(v["rewards"])')))
+    done
+    echo "$total"
+}
+claimed_at=$SECONDS
+until [[ "$(pending_rewards)" == 0 ]]; do
+    (( SECONDS - claimed_at < 60 )) || { echo "rewards still unclaimed after 60 s" >&2; exit 1; }
+    sleep 1
+done
+echo "every operator has claimed its rewards"
 snapshot after
+# What each account paid in gas between the two snapshots, from the node's transaction index.
+for who in "${people[@]}" "${operators[@]}"; do echo "$who $(address_of "$who")"; done \
+    | python3 - "$rpc_url" "$(cat "$demo/before.height")" "$(cat "$demo/after.height")" >"$demo/fees.txt" <<'PY'
+import json, re, sys, urllib.parse, urllib.request
+rpc, low, high = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+for line in sys.stdin:
+    who, address = line.split()
+    paid, page = 0, 1
+    while True:
+        query = f"tx.fee_payer='{address}' AND tx.height>{low} AND tx.height<={high}"
+        url = f"{rpc}/tx_search?query={urllib.parse.quote(json.dumps(query))}&page={page}&per_page=100"
+        result = json.load(urllib.request.urlopen(url))["result"]
+        for tx in result["txs"]:
+            for event in tx["tx_result"]["events"]:
+                for attr in event["attributes"] if event["type"] == "tx" else []:
+                    if attr["key"] == "fee" and (m := re.match(r"(\d+)", attr["value"] or "")):
+                        paid += int(m.group(1))
+        if page * 100 >= int(result["total_count"]):
+            break
+        page += 1
+    print(who, paid)
+PY
 port=9460
 for who in "${operators[@]}"; do
     curl -s "http://127.0.0.1:$port/metrics" >"$demo/logs/$who.metrics"
@@ -119,17 +156,21 @@ for kind, id in zip(["honest", "false", "canary"], ids):
     print(f"{c['id']:>5}  {kind:<7} {c['verdict']:<9} {stakes:<24} {sealed}")
 PY
 echo
-python3 - "$demo/before.txt" "$demo/after.txt" <<'PY' | tee "$demo/balances.txt"
+python3 - "$demo" <<'PY' | tee "$demo/balances.txt"
 import sys
-load = lambda p: {l.split()[0]: list(map(int, l.split()[1:])) for l in open(p)}
-before, after = load(sys.argv[1]), load(sys.argv[2])
+demo = sys.argv[1]
+load = lambda p: {l.split()[0]: list(map(int, l.split()[1:])) for l in open(f"{demo}/{p}")}
+before, after, fees = load("before.txt"), load("after.txt"), load("fees.txt")
 roles = {"alice": "dataset owner", "bob": "model owner", "carol": "claimant", "dave": "auditor",
          "honest1": "operator", "honest2": "operator", "honest3": "operator",
          "liar": "operator (wrong hash)", "sleeper": "operator (no reveal)"}
-print(f"{'account':<8} {'role':<22} {'stake before':>12} {'after':>6} {'rewards':>8} {'balance change':>15}")
+print(f"{'account':<8} {'role':<22} {'stake before':>12} {'after':>6} {'rewards':>8} {'gas paid':>9} {'balance change':>15}")
 for who in roles:
-    b, a = before[who], after[who]
-    print(f"{who:<8} {roles[who]:<22} {b[1]:>12} {a[1]:>6} {a[2] - b[2]:>8} {a[0] - b[0]:>+15}")
+    b, a, gas = before[who], after[who], fees[who][0]
+    # Rewards earned: still pending, plus what was claimed into the balance (operators receive
+    # nothing else there).
+    earned = a[2] - b[2] + (a[0] - b[0] + gas if roles[who].startswith("operator") else 0)
+    print(f"{who:<8} {roles[who]:<22} {b[1]:>12} {a[1]:>6} {earned:>8} {gas:>9} {a[0] - b[0]:>+15}")
 PY
 as alice registry revenue-split "$model" 250 \
     | json "'fee split of one use (250): ' + ', '.join('%s to asset %s' % (p['amount'], p['asset_id']) for p in v['payouts'])"

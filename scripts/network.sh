@@ -3,19 +3,21 @@
 # server, the demo's dataset, model and verifier registered, and operators bonded with their
 # daemons running. Everything started is recorded by pid under $net/pids, which
 # scripts/demo-stop.sh (POI_DEMO_DIR=$net) stops. Source it after setting `net` (a fresh
-# directory); do not run it.
+# directory, and `network_name` to deploy with another network's parameters than local-demo's); do
+# not run it.
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cache="${POI_CACHE:-$HOME/.cache/poi}"
 poi="${CARGO_TARGET_DIR:-$cache/target}/release/poi"
 data="$cache/demo-data"
 rpc_url="http://127.0.0.1:26657"
+network_name="${network_name:-local-demo}"
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 mnemonic_of() { awk -v who="$1" '$1 == who { for (i = 3; i <= NF; i++) printf "%s ", $i }' "$root/localnet/accounts.txt"; }
 address_of() { awk -v who="$1" '$1 == who { print $2 }' "$root/localnet/accounts.txt"; }
 json() { python3 -c "import json,sys; v=json.load(sys.stdin); print(eval(sys.argv[1], {'v': v}))" "$1"; }
-as() { local who="$1"; shift; POI_MNEMONIC_FILE="$net/keys/$who" "$poi" --json "$@"; }
+as() { local who="$1"; shift; POI_MNEMONIC_FILE="$net/keys/$who" POI_DATA_DIR="$net/data/$who" "$poi" --json "$@"; }
 height() { curl -s "$rpc_url/status" | json 'int(v["result"]["sync_info"]["latest_block_height"])'; }
 wait_for_height() { while (($(height) < $1)); do sleep 0.3; done; }
 sha() { sha256sum "$1" | cut -d' ' -f1; }
@@ -24,7 +26,7 @@ sha() { sha256sum "$1" | cut -d' ' -f1; }
 network_init() { # accounts…
     mkdir -p "$net"/{keys,logs,pids,operators}
     for who in "$@"; do mnemonic_of "$who" >"$net/keys/$who"; done
-    export POI_NETWORK=local-demo POI_DEPLOYMENTS="$net/deployments.json" POI_VOTES_DIR="$net/votes" \
+    export POI_NETWORK="$network_name" POI_DEPLOYMENTS="$net/deployments.json" \
         POI_CONTENT_DIR="$net/content"
 }
 
@@ -79,7 +81,7 @@ network_add_operator() { # who stake metrics-port fault-lines rpc…
     rpcs="$(printf '"%s", ' "${@:-$rpc_url}")"
     mkdir -p "$dir"
     cat >"$dir/operator.toml" <<TOML
-network = "local-demo"
+network = "$network_name"
 deployments = "$net/deployments.json"
 mnemonic_file = "$net/keys/$who"
 rpc = [${rpcs%, }]
@@ -88,6 +90,10 @@ data_dir = "$dir"
 wasmer_cache = "$HOME/.cache/poi/wasmer"
 metrics = "127.0.0.1:$port"
 poll_interval_ms = 400
+
+# Claimed soon after each settlement, so that a run's balances show the rewards paid out.
+[rewards]
+claim_every_blocks = 5
 
 [fault]
 $fault

@@ -1,12 +1,14 @@
 //! `poi consensus …`: submit claims, vote on them as a committee member, finalise and dispute.
 //!
-//! A vote is committed first and revealed later with the same salt. The salt and vote are written
-//! to the votes directory *before* the commitment is broadcast: an operator that lost them could not
-//! reveal and would be slashed as a no-show.
+//! A vote is committed first and revealed later with the same salt. A vote given here is kept and
+//! sent exactly as the operator daemon keeps and sends its own ([`poi_operator::seat`]): vote, salt
+//! and each transaction's hash are in the store of the data directory *before* the transaction is
+//! broadcast, so an operator that crashed can still reveal and is not slashed as a no-show, and a
+//! commit retried after a lost answer is looked up rather than sent twice.
 
-use std::path::{Path, PathBuf};
+use std::time::Duration;
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Result, anyhow, bail};
 use clap::Subcommand;
 use cosmrs::{Coin, Denom};
 use cosmwasm_std::{Binary, Uint128};
@@ -17,11 +19,16 @@ use poi_types::consensus::{
     QueryMsg, Vote,
 };
 use poi_types::registry::{Asset, QueryMsg as RegistryQuery};
-use serde::{Deserialize, Serialize};
 
-use poi_client::Chain;
-use poi_client::Signer;
-use poi_client::TxResult;
+use poi_client::{Chain, Signer, TxResult};
+use poi_operator::seat::{self, LiveChain, Moment, Progress};
+use poi_operator::vote::Basis;
+use poi_operator::{Duty, Seal, Stage, Store};
+
+/// How long a vote's transaction is waited for before the command gives up (running it again
+/// looks the transaction up).
+const TX_WAIT: Duration = Duration::from_secs(60);
+const MEMO: &str = "poi consensus";
 
 #[derive(Subcommand)]
 pub enum ConsensusCommand {
@@ -64,7 +71,7 @@ pub enum ConsensusCommand {
         #[arg(long)]
         reject: bool,
     },
-    /// Reveal the vote committed on a claim, from the votes directory.
+    /// Reveal the vote committed on a claim, from the store in the data directory.
     Reveal { claim: u64 },
     /// End the claim's round (after its reveal window) or settle it (after the dispute window).
     Finalize { claim: u64 },
@@ -81,7 +88,7 @@ pub struct ConsensusSession<'a> {
     pub contract: String,
     pub registry: String,
     pub signer: &'a dyn Fn() -> Result<Signer>,
-    pub votes_dir: PathBuf,
+    pub store: Store,
     pub json: bool,
 }
 
@@ -89,22 +96,6 @@ pub struct ConsensusSession<'a> {
 pub enum SealKind {
     Genuine,
     Canary,
-}
-
-/// What an auditor keeps between submitting a sealed claim and opening its seal.
-#[derive(Serialize, Deserialize)]
-struct SavedSeal {
-    canary: bool,
-    salt: Binary,
-}
-
-/// What is kept between commit and reveal.
-#[derive(Serialize, Deserialize)]
-struct SavedVote {
-    claim_id: u64,
-    operator: String,
-    vote: Vote,
-    salt: Binary,
 }
 
 fn parse_input(raw: &str) -> Result<InputRef> {
@@ -175,31 +166,86 @@ impl ConsensusSession<'_> {
             .smart_query(&self.contract, &QueryMsg::Claim { id })?)
     }
 
+    /// Takes the seat's steps until it reaches `goal`; the transaction that got it there, none if
+    /// an earlier run's had (found on the chain).
+    fn step_until(
+        &self,
+        duty: &mut Duty,
+        claim: &Claim,
+        signer: &Signer,
+        goal: Stage,
+    ) -> Result<Option<TxResult>> {
+        let chain = LiveChain {
+            chain: self.chain,
+            signer,
+            consensus: &self.contract,
+            wait: TX_WAIT,
+            memo: MEMO,
+        };
+        let now = Moment {
+            height: self.chain.height()?,
+            round_over: claim.round().number != duty.round || claim.round().verdict.is_some(),
+        };
+        let mut included = None;
+        // A send, then the step that sees it on the chain.
+        for _ in 0..3 {
+            match seat::advance(duty, &chain, &self.store, now)? {
+                Progress::Landed(stage) if stage == goal => return Ok(included),
+                Progress::Landed(_) => {}
+                Progress::Sent {
+                    result: Some(result),
+                    ..
+                } => included = Some(*result),
+                Progress::Sent { step, result: None } => bail!(
+                    "the {} transaction {} is not in a block yet; run the command again to look it up",
+                    step.as_str(),
+                    match step {
+                        seat::Step::Commit => duty.commit_tx.as_deref(),
+                        seat::Step::Reveal => duty.reveal_tx.as_deref(),
+                    }
+                    .unwrap_or("-")
+                ),
+                Progress::Failed { error, .. } => return Err(error.into()),
+                Progress::Missed(why) => bail!("claim {}: {why}", duty.claim_id),
+                Progress::Idle if goal == Stage::Revealed && now.height < duty.commit_end => bail!(
+                    "claim {}: the commit window ends at block {} (now {}); reveal after it",
+                    duty.claim_id,
+                    duty.commit_end,
+                    now.height
+                ),
+                Progress::Idle => {}
+            }
+        }
+        bail!(
+            "claim {}: the vote is {:?}, not {goal:?} yet; run the command again",
+            duty.claim_id,
+            duty.stage
+        )
+    }
+
     fn report(&self, result: &TxResult, extra: serde_json::Value) -> Result<()> {
         crate::output::transaction(self.json, result, extra)
     }
 
-    fn seal_file(&self, seal: &ContentHash) -> PathBuf {
-        self.votes_dir.join(format!("seal-{seal}.json"))
+    /// A vote's step: its transaction, or that an earlier run's is on the chain already.
+    fn report_step(
+        &self,
+        duty: &Duty,
+        result: Option<TxResult>,
+        extra: serde_json::Value,
+    ) -> Result<()> {
+        match result {
+            Some(result) => self.report(&result, extra),
+            None => {
+                let stage = format!("{:?}", duty.stage).to_lowercase();
+                crate::output::print(
+                    self.json,
+                    &serde_json::json!({ "claim_id": duty.claim_id, "stage": stage }),
+                    |_| format!("claim {}: the vote is {stage} already", duty.claim_id),
+                )
+            }
+        }
     }
-
-    fn vote_file(&self, claim_id: u64, operator: &str) -> PathBuf {
-        self.votes_dir
-            .join(format!("claim-{claim_id}-{operator}.json"))
-    }
-}
-
-fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    }
-    std::fs::write(path, bytes).with_context(|| format!("writing {}", path.display()))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
-    }
-    Ok(())
 }
 
 /// A claim for people: what it states, where it stands, how each round went.
@@ -296,21 +342,24 @@ pub fn run(cmd: ConsensusCommand, s: &ConsensusSession) -> Result<()> {
                 seal: None,
             };
             let mut claim = claim;
+            let signer = (s.signer)()?;
             if let Some(kind) = seal {
+                s.store.bind(signer.address.as_ref())?;
                 let mut salt = [0u8; 32];
                 getrandom::getrandom(&mut salt)
                     .map_err(|e| anyhow!("no randomness for the seal: {e}"))?;
                 let canary = matches!(kind, SealKind::Canary);
                 let sealed = poi_types::consensus::canary_seal(canary, &salt);
                 // Kept before the claim is sent: without the salt the seal cannot be opened.
-                let saved = SavedSeal {
-                    canary,
-                    salt: Binary::from(salt.to_vec()),
-                };
-                write_private(&s.seal_file(&sealed), &serde_json::to_vec_pretty(&saved)?)?;
+                s.store.save_seal(
+                    &sealed.to_string(),
+                    &Seal {
+                        canary,
+                        salt: Binary::from(salt.to_vec()),
+                    },
+                )?;
                 claim.seal = Some(sealed.to_string());
             }
-            let signer = (s.signer)()?;
             let result = s.execute(&signer, &ExecuteMsg::SubmitClaim(claim), total)?;
             let id = result
                 .attribute("wasm", events::CLAIM_ID)
@@ -350,63 +399,65 @@ pub fn run(cmd: ConsensusCommand, s: &ConsensusSession) -> Result<()> {
             };
             let signer = (s.signer)()?;
             let operator = signer.address.to_string();
-            let mut salt = [0u8; 32];
-            getrandom::getrandom(&mut salt)
-                .map_err(|e| anyhow!("no randomness for the salt: {e}"))?;
-            let saved = SavedVote {
-                claim_id: claim,
-                operator: operator.clone(),
-                vote: vote.clone(),
-                salt: Binary::from(salt.to_vec()),
+            s.store.bind(&operator)?;
+            let round = record.round();
+            let mut duty = match s.store.get(claim, round.number)? {
+                // Run again after an interrupted commit: carry on with the vote on record.
+                Some(duty) if duty.vote.as_ref() == Some(&vote) => duty,
+                Some(duty) => bail!(
+                    "a different vote on claim {claim} (round {}) is on record ({:?}): a second \
+                     commitment is never made",
+                    round.number,
+                    duty.stage
+                ),
+                None => {
+                    let mut duty = Duty::new(
+                        claim,
+                        round.number,
+                        round.commit_end,
+                        round.reveal_end,
+                        s.chain.height()?,
+                    );
+                    duty.decide(&operator, vote, Basis::Manual)?;
+                    s.store.save(&duty)?;
+                    duty
+                }
             };
-            let file = s.vote_file(claim, &operator);
-            if file.exists() {
-                bail!(
-                    "{} exists: a vote on claim {claim} was committed already",
-                    file.display()
-                );
-            }
-            // Saved before broadcasting, so a crash after the commit cannot lose the salt.
-            write_private(&file, &serde_json::to_vec_pretty(&saved)?)?;
-            let commitment = vote.commitment(&operator, &salt);
-            let msg = ExecuteMsg::CommitVote {
-                claim_id: claim,
-                commitment: commitment.to_string(),
-            };
-            let result = s.execute(&signer, &msg, 0).inspect_err(|_| {
-                // Nothing was committed: the file would only block a retry.
-                let _ = std::fs::remove_file(&file);
-            })?;
-            s.report(
-                &result,
-                serde_json::json!({ "commitment": commitment, "saved": file }),
+            let result = s.step_until(&mut duty, &record, &signer, Stage::Committed)?;
+            s.report_step(
+                &duty,
+                result,
+                serde_json::json!({
+                    "commitment": duty.commitment,
+                    "store": s.store.path(),
+                }),
             )
         }
         ConsensusCommand::Reveal { claim } => {
+            let record = s.claim(claim)?;
             let signer = (s.signer)()?;
-            let file = s.vote_file(claim, signer.address.as_ref());
-            let saved: SavedVote = serde_json::from_slice(
-                &std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?,
-            )
-            .with_context(|| format!("{} is not a saved vote", file.display()))?;
-            let msg = ExecuteMsg::RevealVote {
-                claim_id: claim,
-                vote: saved.vote,
-                salt: saved.salt,
-            };
-            let result = s.execute(&signer, &msg, 0)?;
-            s.report(&result, serde_json::json!({}))
+            s.store.bind(signer.address.as_ref())?;
+            let round = record.round().number;
+            let mut duty = s.store.get(claim, round)?.ok_or_else(|| {
+                anyhow!(
+                    "no vote on claim {claim} (round {round}) in {}: commit with this data dir first",
+                    s.store.path().display()
+                )
+            })?;
+            let result = s.step_until(&mut duty, &record, &signer, Stage::Revealed)?;
+            s.report_step(&duty, result, serde_json::json!({}))
         }
         ConsensusCommand::OpenSeal { claim } => {
             let record = s.claim(claim)?;
             let seal = record
                 .seal
                 .ok_or_else(|| anyhow!("claim {claim} is not sealed"))?;
-            let file = s.seal_file(&seal);
-            let saved: SavedSeal = serde_json::from_slice(
-                &std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?,
-            )
-            .with_context(|| format!("{} is not a saved seal", file.display()))?;
+            let saved = s.store.seal(&seal.to_string())?.ok_or_else(|| {
+                anyhow!(
+                    "no salt for seal {seal} in {}: it was sealed with another data dir",
+                    s.store.path().display()
+                )
+            })?;
             let signer = (s.signer)()?;
             let msg = ExecuteMsg::OpenSeal {
                 claim_id: claim,

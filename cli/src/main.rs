@@ -2,7 +2,6 @@
 
 mod consensus;
 mod content;
-mod deploy;
 mod light;
 mod operator;
 mod output;
@@ -16,9 +15,9 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 
+use poi_client::deploy::{self, DeployOptions};
 use poi_client::{Chain, Deployments, Network, Signer, config};
 
-use crate::deploy::DeployOptions;
 use crate::output::Outcome;
 use crate::registry::RegistryCommand;
 
@@ -44,9 +43,6 @@ struct Cli {
     /// Print JSON instead of text.
     #[arg(long, global = true)]
     json: bool,
-    /// Where committed votes and their salts are kept until revealed.
-    #[arg(long, global = true, env = "POI_VOTES_DIR", default_value_os_t = default_votes_dir())]
-    votes_dir: PathBuf,
     #[command(subcommand)]
     command: Command,
 }
@@ -68,8 +64,14 @@ enum Command {
     #[command(subcommand)]
     Staking(staking::StakingCommand),
     /// The consensus contract: claims, votes, finalisation and disputes.
-    #[command(subcommand)]
-    Consensus(consensus::ConsensusCommand),
+    Consensus {
+        /// Where votes and seals are kept between their two transactions: the same store as
+        /// `poi operator` keeps in its data_dir (give an operator's to vote by hand with its key).
+        #[arg(long, global = true, env = "POI_DATA_DIR", default_value_os_t = default_data_dir())]
+        data_dir: PathBuf,
+        #[command(subcommand)]
+        cmd: consensus::ConsensusCommand,
+    },
     /// The operator daemon: follow the chain, re-run claims, vote, finalise.
     #[command(subcommand)]
     Operator(operator::OperatorCommand),
@@ -191,14 +193,14 @@ fn run(cli: Cli) -> Result<()> {
             };
             staking::run(cmd, &session)
         }
-        Command::Consensus(cmd) => {
+        Command::Consensus { data_dir, cmd } => {
             let chain = Chain::connect(network)?;
             let session = consensus::ConsensusSession {
                 chain: &chain,
                 contract: Deployments::address_of(&deployments, "consensus")?,
                 registry: Deployments::address_of(&deployments, "registry")?,
                 signer: &load_signer,
-                votes_dir: cli.votes_dir.clone(),
+                store: poi_operator::Store::open(&data_dir.join(poi_operator::store::FILE_NAME))?,
                 json: cli.json,
             };
             consensus::run(cmd, &session)
@@ -232,11 +234,10 @@ fn network_and_deployments(
     Ok((network, deployments))
 }
 
-fn default_votes_dir() -> PathBuf {
+fn default_data_dir() -> PathBuf {
     std::env::var_os("HOME")
         .map_or_else(|| PathBuf::from("."), PathBuf::from)
         .join(".poi")
-        .join("votes")
 }
 
 /// `poi light`: like `poi verify`, a re-check that does not reproduce the claim is a mismatch.

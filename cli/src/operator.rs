@@ -83,6 +83,7 @@ pub fn run(cmd: OperatorCommand, s: &OperatorSession) -> Result<()> {
                     let basis = match &d.basis {
                         Some(Basis::Computed { .. }) => "computed",
                         Some(Basis::Unverifiable { reason, .. }) => reason.as_str(),
+                        Some(Basis::Manual) => "manual",
                         None => "-",
                     };
                     text.push_str(&format!(

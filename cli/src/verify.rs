@@ -48,6 +48,10 @@ pub struct VerifyArgs {
     /// NAME=PATH of a claimed output tensor; the recomputed one must be within tolerance of it.
     #[arg(long = "expect-output")]
     expect_output: Vec<String>,
+    /// Write the outputs' canonical encoding (the bytes the output hash is the sha256 of) to this
+    /// file: what a tolerance claim's `--output-uri` serves.
+    #[arg(long)]
+    write_output: Option<PathBuf>,
     #[arg(long, default_value_t = 1e-5)]
     atol: f64,
     #[arg(long, default_value_t = 1e-4)]
@@ -159,6 +163,9 @@ pub fn run(args: VerifyArgs, json: bool) -> Result<bool> {
         }
     };
 
+    if let Some(path) = &args.write_output {
+        std::fs::write(path, &encoding).with_context(|| format!("writing {}", path.display()))?;
+    }
     let mut matched = true;
     let mut comparison = None;
     if let Some(expected) = &args.expect_hash {

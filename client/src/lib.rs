@@ -8,6 +8,8 @@
 //! - [`blocks`]: when a new block is committed (websocket subscription, else polling);
 //! - [`chain`]: smart queries and signed, gas-simulated transactions, with the chain's own error
 //!   when one fails;
+//! - [`deploy`]: uploading, instantiating and migrating the contracts, recorded in a deployments
+//!   file;
 //! - [`events`]: the contracts' events, read through the attribute keys `poi-types` exports.
 //!
 //! Every error is typed ([`ClientError`] and the enums it wraps), so callers can tell a dead
@@ -16,6 +18,7 @@
 pub mod blocks;
 pub mod chain;
 pub mod config;
+pub mod deploy;
 pub mod deployments;
 pub mod error;
 pub mod events;

@@ -47,7 +47,7 @@ pub struct CheckTx {
 }
 
 /// A transaction included in a block.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct TxResult {
     pub height: u64,
     pub code: u32,

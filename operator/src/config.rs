@@ -171,7 +171,7 @@ impl OperatorConfig {
     }
 
     pub fn store_path(&self) -> PathBuf {
-        self.data_dir.join("operator.redb")
+        self.data_dir.join(crate::store::FILE_NAME)
     }
 
     pub fn content_dir(&self) -> PathBuf {

@@ -15,15 +15,14 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use cosmwasm_std::Binary;
 use poi_client::blocks::BlockWatcher;
 use poi_client::deployments::Contracts;
 use poi_client::events::ConsensusEvents;
-use poi_client::{Chain, ChainError, Signer, TxResult};
+use poi_client::{Chain, ChainError, Signer};
 use poi_types::ContentHash;
 use poi_types::consensus::{
-    BallotsResponse, Claim, ClaimStatus, ClaimsResponse, CommitteeResponse, ExecuteMsg,
-    OperatorRecord, Params, QueryMsg, Verdict, Vote,
+    Claim, ClaimStatus, ClaimsResponse, CommitteeResponse, ExecuteMsg, OperatorRecord, Params,
+    QueryMsg, Verdict, Vote,
 };
 use poi_types::staking::{ExecuteMsg as StakingMsg, QueryMsg as StakingQuery, RewardsResponse};
 use sha2::{Digest, Sha256};
@@ -33,6 +32,7 @@ use crate::config::OperatorConfig;
 use crate::error::OperatorError;
 use crate::executor::Executor;
 use crate::metrics::Metrics;
+use crate::seat::{self, Progress};
 use crate::store::{Duty, Stage, Store};
 use crate::vote::{Basis, Decision};
 
@@ -122,6 +122,7 @@ impl Daemon {
         }
         let params: Params = chain.smart_query(&contracts.consensus, &QueryMsg::Params {})?;
         let store = Store::open(&config.store_path())?;
+        store.bind(&me)?;
         let mut executor = Executor::new(&config)?;
         let started = Instant::now();
         let verifiers = executor.warm_up(&chain, &contracts)?;
@@ -262,23 +263,6 @@ impl Daemon {
         Ok(&self.committees[&(claim_id, round)])
     }
 
-    /// The commitment the chain holds from this operator in the claim's round, if any.
-    fn chain_commitment(&self, claim_id: u64, round: u8) -> Result<Option<String>, OperatorError> {
-        let ballots: BallotsResponse = self.chain.smart_query(
-            &self.contracts.consensus,
-            &QueryMsg::Ballots {
-                claim_id,
-                round: Some(round),
-            },
-        )?;
-        Ok(ballots
-            .ballots
-            .into_iter()
-            .find(|b| b.operator.as_str() == self.me)
-            .and_then(|b| b.commitment)
-            .map(|c| c.to_string()))
-    }
-
     fn serve_seat(&mut self, claim: &Claim, height: u64) -> Result<(), OperatorError> {
         let round = claim.round().clone();
         let me = self.me.clone();
@@ -289,16 +273,77 @@ impl Daemon {
             Some(duty) => duty,
             None => self.take_seat(claim, height)?,
         };
+        if self.config.fault.no_reveal && duty.stage == Stage::Committed {
+            if duty.note.is_none() {
+                warn!(claim = duty.claim_id, "fault injection: not revealing");
+                duty.note = Some("fault injection: not revealing".into());
+                self.store.save(&duty)?;
+            }
+            return Ok(());
+        }
+        let now = seat::Moment {
+            height,
+            round_over: claim.round().number != duty.round || claim.round().verdict.is_some(),
+        };
         // Each step may make the next one possible in the same block (a vote decided in the
-        // commit window is committed at once).
+        // commit window is committed at once, and seen on the ballot right after).
         for _ in 0..4 {
-            let before = duty.stage;
-            self.advance(&mut duty, claim, height)?;
-            if duty.stage == before {
+            let started = Instant::now();
+            let chain = seat::LiveChain {
+                chain: &self.chain,
+                signer: &self.signer,
+                consensus: &self.contracts.consensus,
+                wait: TX_WAIT,
+                memo: MEMO,
+            };
+            let progress = seat::advance(&mut duty, &chain, &self.store, now)?;
+            if !self.record(&duty, progress, started.elapsed()) {
                 break;
             }
         }
         Ok(())
+    }
+
+    /// Logs and counts what a step did; whether another step may follow in this block.
+    fn record(&self, duty: &Duty, progress: Progress, took: Duration) -> bool {
+        match progress {
+            Progress::Idle => false,
+            Progress::Landed(stage) => {
+                let (step, what) = match stage {
+                    Stage::Committed => ("commit", "committed"),
+                    _ => ("reveal", "revealed"),
+                };
+                self.metrics.inc(
+                    "poi_operator_votes_total",
+                    &[("step", step), ("basis", Self::basis_label(duty))],
+                );
+                info!(claim = duty.claim_id, round = duty.round, "{what}");
+                true
+            }
+            Progress::Missed(why) => {
+                warn!(claim = duty.claim_id, round = duty.round, %why, "seat missed");
+                self.metrics.inc("poi_operator_missed_total", &[]);
+                false
+            }
+            Progress::Sent { step, result } => match result {
+                Some(result) => {
+                    debug!(
+                        claim = duty.claim_id,
+                        height = result.height,
+                        "{} included",
+                        step.as_str()
+                    );
+                    self.metrics.observe(step.as_str(), took);
+                    true
+                }
+                // Looked up by its hash on the next block.
+                None => false,
+            },
+            Progress::Failed { step, error } => {
+                self.refused(Some(duty.claim_id), step.as_str(), &error);
+                false
+            }
+        }
     }
 
     /// A seat seen for the first time: re-run the claim and decide the vote, on disk before
@@ -342,12 +387,6 @@ impl Daemon {
                 } else {
                     vote
                 };
-                let mut salt = [0u8; 32];
-                getrandom::getrandom(&mut salt).map_err(|e| OperatorError::Store {
-                    path: self.config.store_path(),
-                    reason: format!("no randomness for the salt: {e}"),
-                })?;
-                duty.commitment = Some(vote.commitment(&self.me, &salt).to_string());
                 match &basis {
                     Basis::Computed { output_hash, .. } => {
                         info!(claim = claim.id, round = round.number, %output_hash, agrees = vote.agrees_with(&claim.output.output_hash), "recomputed")
@@ -355,11 +394,9 @@ impl Daemon {
                     Basis::Unverifiable { reason, detail } => {
                         warn!(claim = claim.id, reason = reason.as_str(), %detail, "claim cannot be verified as stated: rejecting")
                     }
+                    Basis::Manual => {}
                 }
-                duty.vote = Some(vote);
-                duty.salt = Some(Binary::from(salt.to_vec()));
-                duty.basis = Some(basis);
-                duty.stage = Stage::Decided;
+                duty.decide(&self.me, vote, basis)?;
             }
         }
         self.store.save(&duty)?;
@@ -369,201 +406,26 @@ impl Daemon {
     fn basis_label(duty: &Duty) -> &'static str {
         match duty.basis {
             Some(Basis::Unverifiable { .. }) => "unverifiable",
+            Some(Basis::Manual) => "manual",
             _ => "computed",
         }
     }
 
-    /// Takes the next step of `duty`, if one is due at `height`.
-    fn advance(
-        &mut self,
-        duty: &mut Duty,
-        claim: &Claim,
-        height: u64,
-    ) -> Result<(), OperatorError> {
-        match duty.stage {
-            Stage::Decided | Stage::CommitSent => self.commit_step(duty, height),
-            Stage::Committed | Stage::RevealSent => self.reveal_step(duty, claim, height),
-            Stage::Revealed | Stage::Abstained | Stage::Missed => Ok(()),
-        }
-    }
-
-    /// Records that the chain holds this operator's commitment (`Committed`) or vote (`Revealed`).
-    fn landed(&self, duty: &mut Duty, stage: Stage) -> Result<(), OperatorError> {
-        let (step, what) = match stage {
-            Stage::Committed => ("commit", "committed"),
-            _ => ("reveal", "revealed"),
-        };
-        duty.stage = stage;
-        self.store.save(duty)?;
-        self.metrics.inc(
-            "poi_operator_votes_total",
-            &[("step", step), ("basis", Self::basis_label(duty))],
-        );
-        info!(claim = duty.claim_id, round = duty.round, "{what}");
-        Ok(())
-    }
-
-    fn miss(&self, duty: &mut Duty, why: String) -> Result<(), OperatorError> {
-        warn!(claim = duty.claim_id, round = duty.round, %why, "seat missed");
-        self.metrics.inc("poi_operator_missed_total", &[]);
-        duty.stage = Stage::Missed;
-        duty.note = Some(why);
-        self.store.save(duty)
-    }
-
-    fn commit_step(&mut self, duty: &mut Duty, height: u64) -> Result<(), OperatorError> {
-        // Whatever was sent before, the chain's ballot says whether it landed.
-        if let Some(on_chain) = self.chain_commitment(duty.claim_id, duty.round)? {
-            if Some(&on_chain) == duty.commitment.as_ref() {
-                return self.landed(duty, Stage::Committed);
-            }
-            // Not ours: the store and the chain disagree, which only a second daemon on the same
-            // key can cause. Never send a second commitment.
-            return self.miss(
-                duty,
-                format!("the chain holds commitment {on_chain}, not ours"),
-            );
-        }
-        if height >= duty.commit_end {
-            return self.miss(
-                duty,
-                "the commit window ended before the commitment landed".into(),
-            );
-        }
-        if let Some(hash) = duty.commit_tx.clone() {
-            match self.chain.lookup_tx(&hash) {
-                // In a block but not in the ballot yet: the next tick sees it.
-                Ok(Some(_)) => return Ok(()),
-                Ok(None) => {}
-                Err(e) => warn!(claim = duty.claim_id, error = %e, "the commit transaction failed"),
-            }
-        }
-        let Some(commitment) = duty.commitment.clone() else {
-            return self.miss(duty, "decided without a commitment".into());
-        };
-        let msg = ExecuteMsg::CommitVote {
-            claim_id: duty.claim_id,
-            commitment,
-        };
-        let started = Instant::now();
-        if let Some(result) = self.send(duty, "commit", &msg, |d, hash| {
-            d.commit_tx = Some(hash);
-            d.stage = Stage::CommitSent;
-        })? {
-            debug!(
-                claim = duty.claim_id,
-                height = result.height,
-                "commit included"
-            );
-            self.metrics.observe("commit", started.elapsed());
-        }
-        Ok(())
-    }
-
-    fn reveal_step(
-        &mut self,
-        duty: &mut Duty,
-        claim: &Claim,
-        height: u64,
-    ) -> Result<(), OperatorError> {
-        if self.config.fault.no_reveal {
-            if duty.note.is_none() {
-                warn!(claim = duty.claim_id, "fault injection: not revealing");
-                duty.note = Some("fault injection: not revealing".into());
-                self.store.save(duty)?;
-            }
-            return Ok(());
-        }
-        if let Some(hash) = duty.reveal_tx.clone() {
-            match self.chain.lookup_tx(&hash) {
-                Ok(Some(_)) => return self.landed(duty, Stage::Revealed),
-                Ok(None) => {}
-                Err(e) => warn!(claim = duty.claim_id, error = %e, "the reveal transaction failed"),
-            }
-        }
-        if height < duty.commit_end {
-            return Ok(());
-        }
-        let round_over = claim.round().number != duty.round || claim.round().verdict.is_some();
-        if height >= duty.reveal_end || round_over {
-            return self.miss(
-                duty,
-                "the reveal window ended before the vote was revealed".into(),
-            );
-        }
-        let (Some(vote), Some(salt)) = (duty.vote.clone(), duty.salt.clone()) else {
-            return self.miss(duty, "committed without a vote on record".into());
-        };
-        let msg = ExecuteMsg::RevealVote {
-            claim_id: duty.claim_id,
-            vote,
-            salt,
-        };
-        let started = Instant::now();
-        if self
-            .send(duty, "reveal", &msg, |d, hash| {
-                d.reveal_tx = Some(hash);
-                d.stage = Stage::RevealSent;
-            })?
-            .is_some()
-        {
-            self.metrics.observe("reveal", started.elapsed());
-            // Recorded as revealed by the lookup on the next step.
-            return self.reveal_step(duty, claim, height);
-        }
-        Ok(())
-    }
-
-    /// Signs `msg`, records the transaction's hash in `duty` (through `record`) on disk, then
-    /// broadcasts it and waits for it. `Ok(None)` when it did not land in this tick: the next tick
-    /// looks it up.
-    fn send(
-        &mut self,
-        duty: &mut Duty,
-        step: &str,
-        msg: &ExecuteMsg,
-        record: impl FnOnce(&mut Duty, String),
-    ) -> Result<Option<TxResult>, OperatorError> {
-        let any = Chain::execute_msg(&self.signer, &self.contracts.consensus, msg, vec![])?;
-        let tx = match self.chain.prepare(&self.signer, vec![any], MEMO) {
-            Ok(tx) => tx,
-            Err(e) => {
-                self.refused(duty.claim_id, step, &e);
-                return Ok(None);
-            }
-        };
-        record(duty, tx.hash.clone());
-        self.store.save(duty)?;
-        if let Err(e) = self.chain.broadcast(&tx) {
-            self.refused(duty.claim_id, step, &e);
-            return Ok(None);
-        }
-        match self.chain.wait_for(&tx.hash, TX_WAIT) {
-            Ok(result) => Ok(Some(result)),
-            Err(e) => {
-                self.refused(duty.claim_id, step, &e);
-                Ok(None)
-            }
-        }
-    }
-
-    fn refused(&self, claim_id: u64, step: &str, e: &ChainError) {
+    /// Logs and counts a transaction the chain did not take (`claim` is none for reward claims).
+    fn refused(&self, claim: Option<u64>, step: &str, e: &ChainError) {
         if e.is_sequence_mismatch() {
             // Another transaction of this key got in first; the next tick signs with the new
             // sequence.
-            debug!(
-                claim = claim_id,
-                step, "sequence mismatch; retrying next block"
-            );
+            debug!(claim, step, "sequence mismatch; retrying next block");
             return;
         }
         self.metrics
             .inc("poi_operator_tx_failures_total", &[("msg", step)]);
         match e.chain_reason() {
             Some(reason) => {
-                warn!(claim = claim_id, step, %reason, "the chain refused the transaction")
+                warn!(claim, step, %reason, "the chain refused the transaction")
             }
-            None => warn!(claim = claim_id, step, error = %e, "transaction not confirmed"),
+            None => warn!(claim, step, error = %e, "transaction not confirmed"),
         }
     }
 
@@ -665,7 +527,16 @@ impl Daemon {
             return Ok(());
         }
         self.last_rewards_height = height;
-        self.claim_rewards().map(|_| ())
+        match self.claim_rewards() {
+            Ok(_) => Ok(()),
+            // Refused (a sequence race with a vote, say): the next round of the schedule retries;
+            // the votes of this tick are not held up by it.
+            Err(OperatorError::Chain(e)) if !e.is_transient() => {
+                self.refused(None, "claim_rewards", &e);
+                Ok(())
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// Claims the operator's pending staking rewards; the amount claimed (0 if there were none).
@@ -686,6 +557,7 @@ impl Daemon {
             vec![],
             MEMO,
         )?;
+        self.metrics.inc("poi_operator_reward_claims_total", &[]);
         info!(amount = %pending.rewards, "rewards claimed");
         Ok(pending.rewards.u128())
     }

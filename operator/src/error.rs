@@ -19,6 +19,19 @@ pub enum OperatorError {
     #[error("metrics endpoint {addr}: {reason}")]
     Metrics { addr: String, reason: String },
     #[error(
+        "{path} is the store of {owner}, not of {address}: give each key its own data directory"
+    )]
+    StoreOfAnotherKey {
+        path: PathBuf,
+        owner: String,
+        address: String,
+    },
+    #[error("no randomness for a salt: {0}")]
+    Randomness(String),
+    /// A seat's vote is decided once: a second decision could lead to a second commitment.
+    #[error("a vote on claim {claim_id} (round {round}) was decided already")]
+    AlreadyDecided { claim_id: u64, round: u8 },
+    #[error(
         "{address} is not a registered operator in the staking contract: register and opt in first"
     )]
     NotAnOperator { address: String },

@@ -7,6 +7,8 @@
 //! - [`store`]: the durable record of each committee seat (redb, fsynced before every broadcast);
 //! - [`executor`] and [`vote`]: re-running a claim and the vote the protocol defines for each
 //!   outcome, including bad content;
+//! - [`seat`]: the commit and reveal steps of one committee seat, shared with `poi consensus
+//!   commit` / `reveal`, and how each recovers from a lost, refused or delayed transaction;
 //! - [`daemon`]: the loop;
 //! - [`metrics`]: Prometheus counters on `/metrics`.
 //!
@@ -17,6 +19,7 @@ pub mod daemon;
 pub mod error;
 pub mod executor;
 pub mod metrics;
+pub mod seat;
 pub mod store;
 pub mod vote;
 
@@ -24,4 +27,4 @@ pub use config::OperatorConfig;
 pub use daemon::Daemon;
 pub use error::OperatorError;
 pub use metrics::Metrics;
-pub use store::{Duty, Stage, Store};
+pub use store::{Duty, Seal, Stage, Store};

@@ -67,6 +67,11 @@ const HELP: &[(&str, &str, &str)] = &[
         "counter",
         "Transactions the chain refused, by message.",
     ),
+    (
+        "poi_operator_reward_claims_total",
+        "counter",
+        "Staking rewards claimed (on the schedule).",
+    ),
 ];
 
 #[derive(Clone, Default)]

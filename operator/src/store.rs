@@ -1,4 +1,5 @@
-//! The operator's durable memory: one record per (claim, round) it sat on a committee for.
+//! The durable memory of a key that takes part in consensus: one record per (claim, round) it
+//! sat on a committee for, and the salt of every claim it sealed as an auditor.
 //!
 //! An embedded redb database in the data directory. Every write is one transaction committed
 //! with `Durability::Immediate` (fsynced before `commit` returns), and the daemon writes the vote
@@ -18,6 +19,19 @@ use crate::error::OperatorError;
 use crate::vote::Basis;
 
 const DUTIES: TableDefinition<(u64, u8), &[u8]> = TableDefinition::new("duties");
+/// Sealed claims by their seal: without the salt the auditor cannot open one.
+const SEALS: TableDefinition<&str, &[u8]> = TableDefinition::new("seals");
+/// Which key the store belongs to. Commitments are made for one address: a vote on record for
+/// another key must never be revealed, or re-sent, with this one.
+const OWNER: TableDefinition<&str, &str> = TableDefinition::new("owner");
+const OWNER_KEY: &str = "address";
+
+/// What an auditor keeps between submitting a sealed claim and opening its seal.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Seal {
+    pub canary: bool,
+    pub salt: Binary,
+}
 
 /// Where a duty stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -90,6 +104,9 @@ impl Duty {
     }
 }
 
+/// The store's file in a data directory.
+pub const FILE_NAME: &str = "operator.redb";
+
 /// How long to wait for another process (the daemon, or `poi operator status`) to let go of the
 /// database.
 const LOCK_WAIT: Duration = Duration::from_secs(5);
@@ -109,9 +126,12 @@ impl Store {
         let store = Store {
             path: path.to_path_buf(),
         };
-        // Create the table, so that readers of a fresh store find it empty rather than missing.
         store.write(|_| Ok(()))?;
         Ok(store)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
     }
 
     fn db(&self) -> Result<Database, OperatorError> {
@@ -139,27 +159,83 @@ impl Store {
 
     fn write(
         &self,
-        change: impl FnOnce(&mut redb::Table<(u64, u8), &[u8]>) -> Result<(), OperatorError>,
+        change: impl FnOnce(&redb::WriteTransaction) -> Result<(), OperatorError>,
     ) -> Result<(), OperatorError> {
         let db = self.db()?;
         let mut tx = db.begin_write().map_err(|e| self.error(e))?;
         tx.set_durability(Durability::Immediate);
-        {
-            let mut table = tx.open_table(DUTIES).map_err(|e| self.error(e))?;
-            change(&mut table)?;
-        }
+        // Both tables exist after the first write, so readers of a fresh store find them empty.
+        tx.open_table(DUTIES).map_err(|e| self.error(e))?;
+        tx.open_table(SEALS).map_err(|e| self.error(e))?;
+        tx.open_table(OWNER).map_err(|e| self.error(e))?;
+        change(&tx)?;
         tx.commit().map_err(|e| self.error(e))
+    }
+
+    /// Makes this the store of `address`, or checks that it is: a store written for another key
+    /// is refused ([`OperatorError::StoreOfAnotherKey`]) and left as it is.
+    pub fn bind(&self, address: &str) -> Result<(), OperatorError> {
+        let mut owner = None;
+        self.write(|tx| {
+            let mut table = tx.open_table(OWNER).map_err(|e| self.error(e))?;
+            let current = table
+                .get(OWNER_KEY)
+                .map_err(|e| self.error(e))?
+                .map(|v| v.value().to_string());
+            match current {
+                Some(current) => owner = Some(current),
+                None => {
+                    table
+                        .insert(OWNER_KEY, address)
+                        .map_err(|e| self.error(e))?;
+                }
+            }
+            Ok(())
+        })?;
+        match owner {
+            Some(owner) if owner != address => Err(OperatorError::StoreOfAnotherKey {
+                path: self.path.clone(),
+                owner,
+                address: address.to_string(),
+            }),
+            _ => Ok(()),
+        }
     }
 
     /// Saves `duty`; on return it is on disk.
     pub fn save(&self, duty: &Duty) -> Result<(), OperatorError> {
         let bytes = serde_json::to_vec(duty).map_err(|e| self.error(e))?;
-        self.write(|table| {
+        self.write(|tx| {
+            let mut table = tx.open_table(DUTIES).map_err(|e| self.error(e))?;
             table
                 .insert((duty.claim_id, duty.round), bytes.as_slice())
                 .map(|_| ())
                 .map_err(|e| self.error(e))
         })
+    }
+
+    /// Saves the salt of a claim about to be sealed with `seal`; on return it is on disk.
+    pub fn save_seal(&self, seal: &str, saved: &Seal) -> Result<(), OperatorError> {
+        let bytes = serde_json::to_vec(saved).map_err(|e| self.error(e))?;
+        self.write(|tx| {
+            let mut table = tx.open_table(SEALS).map_err(|e| self.error(e))?;
+            table
+                .insert(seal, bytes.as_slice())
+                .map(|_| ())
+                .map_err(|e| self.error(e))
+        })
+    }
+
+    pub fn seal(&self, seal: &str) -> Result<Option<Seal>, OperatorError> {
+        let db = self.db()?;
+        let tx = db.begin_read().map_err(|e| self.error(e))?;
+        let table = tx.open_table(SEALS).map_err(|e| self.error(e))?;
+        let Some(value) = table.get(seal).map_err(|e| self.error(e))? else {
+            return Ok(None);
+        };
+        serde_json::from_slice(value.value())
+            .map(Some)
+            .map_err(|e| self.error(format!("seal {seal}: {e}")))
     }
 
     pub fn get(&self, claim_id: u64, round: u8) -> Result<Option<Duty>, OperatorError> {
@@ -223,6 +299,37 @@ mod tests {
         assert_eq!(store.get(7, 1).unwrap(), Some(duty.clone()));
         assert_eq!(store.get(7, 2).unwrap(), None);
         assert_eq!(store.all().unwrap(), vec![duty]);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_store_serves_one_key_only() {
+        let dir = std::env::temp_dir().join(format!("poi-op-owner-{}", std::process::id()));
+        let store = Store::open(&dir.join("operator.redb")).unwrap();
+        store.bind("wasm1alice").unwrap();
+        store.bind("wasm1alice").unwrap();
+        assert!(matches!(
+            store.bind("wasm1bob"),
+            Err(OperatorError::StoreOfAnotherKey { owner, .. }) if owner == "wasm1alice"
+        ));
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn an_auditors_seal_is_kept_until_it_is_opened() {
+        let dir = std::env::temp_dir().join(format!("poi-op-seal-{}", std::process::id()));
+        let path = dir.join("operator.redb");
+        let seal = Seal {
+            canary: true,
+            salt: Binary::from(vec![1; 32]),
+        };
+        Store::open(&path)
+            .unwrap()
+            .save_seal("ab12", &seal)
+            .unwrap();
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.seal("ab12").unwrap(), Some(seal));
+        assert_eq!(store.seal("cd34").unwrap(), None);
         std::fs::remove_dir_all(dir).unwrap();
     }
 }

@@ -69,6 +69,8 @@ pub enum Basis {
         reason: Unverifiable,
         detail: String,
     },
+    /// Given by a person with `poi consensus commit`, who computed it themselves.
+    Manual,
 }
 
 /// The operator's decision on one committee seat.

@@ -13,7 +13,7 @@ wait_for_height() { while (($(height) < $1)); do sleep 0.3; done; }
 smart() { "$wasmd" q wasm contract-state smart "$1" "$2" --node "tcp://127.0.0.1:26657" -o json; }
 
 for who in validator alice bob carol; do mnemonic_of "$who" >"$work/$who"; done
-as() { local who="$1"; shift; POI_MNEMONIC_FILE="$work/$who" POI_VOTES_DIR="$work/votes-$who" "$poi" --json "$@"; }
+as() { local who="$1"; shift; POI_MNEMONIC_FILE="$work/$who" POI_DATA_DIR="$work/data-$who" "$poi" --json "$@"; }
 export POI_NETWORK=local POI_DEPLOYMENTS="$work/deployments.json"
 
 localnet/localnet.sh start

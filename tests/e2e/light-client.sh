@@ -14,7 +14,7 @@ height() { curl -s "$rpc/status" | json 'int(v["result"]["sync_info"]["latest_bl
 wait_for_height() { while (($(height) < $1)); do sleep 0.3; done; }
 
 for who in validator alice bob carol; do mnemonic_of "$who" >"$work/$who"; done
-as() { local who="$1"; shift; POI_MNEMONIC_FILE="$work/$who" POI_VOTES_DIR="$work/votes-$who" "$poi" --json "$@"; }
+as() { local who="$1"; shift; POI_MNEMONIC_FILE="$work/$who" POI_DATA_DIR="$work/data-$who" "$poi" --json "$@"; }
 export POI_NETWORK=local POI_DEPLOYMENTS="$work/deployments.json" POI_LIGHT_STORE="$work/trust.json"
 
 proxies=()

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # End to end with the operator network: `make demo` in check mode (five daemons, three claims, no
-# person voting), then every verdict, slash and balance that does not depend on gas is asserted to
-# the unit against the protocol's rules and the network's parameters. Everything the demo started
-# is stopped whatever happens.
+# person voting), then every verdict, slash and balance is asserted to the unit against the
+# protocol's rules and the network's parameters, the gas each account paid (from the node's
+# transaction index) included. Everything the demo started is stopped whatever happens.
 set -euo pipefail
 
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -40,23 +40,41 @@ s = stake("sleeper", 0)
 for _ in range(3):
     s = slashed(s, absent)
 expect("sleeper stake", stake("sleeper", 1), s)
+# Each balance changed by what the protocol paid or took, less the gas its transactions cost.
+fees = load("fees.txt")
+net = lambda who: after[who][0] - before[who][0] + fees[who][0]
+price, reward, bond = 250, int(params["fee_floor"]), int(params["claimant_bond"])
 # The model's one accepted use pays its price: 30% to the dataset's owner, the rest to the model's.
-price = 250
-expect("alice (dataset owner) balance change", after["alice"][0] - before["alice"][0], price * 3000 // 10000)
-expect("bob (model owner) balance change", after["bob"][0] - before["bob"][0], price - price * 3000 // 10000)
+expect("alice (dataset owner) balance change", net("alice"), price * 3000 // 10000)
+expect("bob (model owner) balance change", net("bob"), price - price * 3000 // 10000)
+# Carol: the accepted claim costs price and reward (the bond comes back); the rejected one reward
+# and bond (the price comes back). Dave's opened canary costs its reward only.
+expect("carol (claimant) balance change", net("carol"), -(price + reward) - (reward + bond))
+expect("dave (auditor) balance change", net("dave"), -reward)
+for who in ["alice", "bob"]:
+    expect(f"{who} gas", fees[who][0], 0)
+operators = ["honest1", "honest2", "honest3", "liar", "sleeper"]
+for who in operators + ["carol", "dave"]:
+    if fees[who][0] <= 0:
+        problems.append(f"{who} sent transactions but paid no gas")
 # Rewards: three claims' rewards, and the voters' share of the false claim's forfeited bond, go to
 # the operators who voted with the verdict; share rounding may keep a unit per payment in a pool.
-reward = int(params["fee_floor"])
-forfeit = int(params["claimant_bond"]) * params["forfeit_to_voters_bps"] // 10000
-paid = sum(after[w][2] - before[w][2] for w in ["honest1", "honest2", "honest3", "liar", "sleeper"])
+# Each daemon claimed its own on schedule, so they are in its balance.
+for who in operators:
+    expect(f"{who} pending rewards", after[who][2], 0)
+earned = {who: after[who][2] - before[who][2] + net(who) for who in operators}
+forfeit = bond * params["forfeit_to_voters_bps"] // 10000
 want = 3 * reward + forfeit
-if not (want - 8 <= paid <= want):
-    problems.append(f"rewards paid {paid}, expected {want} less at most rounding")
-expect("sleeper rewards", after["sleeper"][2] - before["sleeper"][2], 0)
+if not (want - 8 <= sum(earned.values()) <= want):
+    problems.append(f"rewards paid {sum(earned.values())}, expected {want} less at most rounding")
+expect("sleeper rewards", earned["sleeper"], 0)
+for who in ["honest1", "honest2", "honest3"]:
+    if earned[who] <= 0:
+        problems.append(f"{who} earned no rewards")
 if problems:
     sys.exit("\n".join(problems))
 PY
-pass "verdicts Accepted/Rejected/Rejected; the liar lost 10% once, the sleeper 5% three times; fees and rewards as the rules say"
+pass "verdicts Accepted/Rejected/Rejected; the liar lost 10% once, the sleeper 5% three times; every balance, gas included, as the rules say; rewards claimed on schedule"
 
 # What each daemon says it did, from its /metrics at the end.
 metric() { # who series
@@ -69,6 +87,8 @@ for who in honest1 honest2 honest3 liar sleeper; do
     [[ "$who" == sleeper ]] && want_reveals=""
     [[ "$commits" == 3 && "$reveals" == "$want_reveals" ]] \
         || fail "$who committed ${commits:-0} and revealed ${reveals:-0} of 3 claims"
+    reward_claims="$(metric "$who" poi_operator_reward_claims_total)"
+    [[ "$who" != honest* || "${reward_claims:-0}" -ge 1 ]] || fail "$who never claimed its rewards on schedule"
     # Finalising in turn: nobody's transaction was refused, not even a finalize that lost a race.
     [[ -z "$(metric "$who" 'poi_operator_tx_failures_total{msg="commit"}')$(metric "$who" 'poi_operator_tx_failures_total{msg="reveal"}')" ]] \
         || fail "$who had transactions refused: $(grep tx_failures "$demo/logs/$who.metrics")"
@@ -77,6 +97,6 @@ finalizations="$(awk '$1 == "poi_operator_finalizations_total" { s += $2 } END {
 # The two ordinary claims are finalised twice (end of round, then settlement after the dispute
 # window), the opened canary once (its truth is known: it settles at once); each by one operator.
 [[ "$finalizations" == 5 ]] || fail "$finalizations finalize transactions for the three claims, not 5"
-pass "each daemon committed on all three claims and revealed (the sleeper never); five finalizations, none refused"
+pass "each daemon committed on all three claims and revealed (the sleeper never); five finalizations, none refused; rewards claimed on schedule"
 
 echo "e2e: $passed passed, 0 failed"

@@ -1,11 +1,12 @@
-//! `poi deploy`: upload the contract artefacts, instantiate them, record what was deployed, and on
-//! later runs change only what changed.
+//! Deploying poi: upload the contract artefacts, instantiate them in order (consensus needs the
+//! registry and staking), make consensus the staking contract's slasher, record what was deployed,
+//! and on later runs change only what changed (`poi deploy`, and every test that brings up a
+//! chain).
 
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, anyhow, bail};
 use cosmrs::cosmwasm::{MsgInstantiateContract, MsgMigrateContract, MsgStoreCode};
 use cosmrs::tx::Msg;
 use flate2::Compression;
@@ -14,8 +15,62 @@ use poi_types::ContentHash;
 use poi_types::registry as registry_msg;
 use serde::Serialize;
 
-use poi_client::deployments::{ContractDeployment, Deployments};
-use poi_client::{Chain, Network, Signer};
+use crate::deployments::{ContractDeployment, Deployments};
+use crate::error::{ChainError, ConfigError};
+use crate::{Chain, Network, Signer};
+
+/// Why a deployment stopped. What was deployed before the error is recorded.
+#[derive(Debug, thiserror::Error)]
+pub enum DeployError {
+    #[error("cannot read {path}: run 'make wasm' first")]
+    NoChecksums { path: PathBuf },
+    #[error("cannot read {path}: {reason}")]
+    Artifact { path: PathBuf, reason: String },
+    #[error("{path} does not match artifacts/checksums.txt: rebuild with 'make wasm'")]
+    StaleArtifact { path: PathBuf },
+    #[error("{path} records chain {recorded:?}, not {chain:?}")]
+    OtherChain {
+        path: PathBuf,
+        recorded: String,
+        chain: String,
+    },
+    #[error(
+        "{artifact} changed since code {code_id} was deployed at {address}: rerun with --migrate to upgrade it"
+    )]
+    NeedsMigration {
+        artifact: String,
+        code_id: u64,
+        address: String,
+    },
+    #[error("{contract} needs {needs}, which is not deployed")]
+    Missing { contract: String, needs: String },
+    /// The chain took the transaction but its events lack what every such transaction reports.
+    #[error("{what} succeeded but reported no {attribute}")]
+    Unreported { what: String, attribute: String },
+    #[error("cannot encode {what}: {reason}")]
+    Encode { what: String, reason: String },
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Chain(#[from] ChainError),
+}
+
+type Result<T> = std::result::Result<T, DeployError>;
+
+fn encode_error(what: &str) -> impl FnOnce(String) -> DeployError + '_ {
+    move |reason| DeployError::Encode {
+        what: what.into(),
+        reason,
+    }
+}
+
+fn json<T: Serialize>(what: &str, msg: &T) -> Result<Vec<u8>> {
+    serde_json::to_vec(msg).map_err(|e| encode_error(what)(e.to_string()))
+}
+
+fn any(what: &str, msg: impl Msg) -> Result<cosmrs::Any> {
+    msg.to_any().map_err(|e| encode_error(what)(e.to_string()))
+}
 
 /// A contract poi deploys: its artefact and how to instantiate it.
 struct ContractSpec {
@@ -51,18 +106,21 @@ fn instantiate_msg(
     deployed: &Deployments,
 ) -> Result<Option<Vec<u8>>> {
     match name {
-        "registry" => Ok(Some(serde_json::to_vec(&registry_msg::InstantiateMsg {
-            admin: Some(deployer.to_string()),
-            name: "poi AI assets".into(),
-            symbol: "POI".into(),
-        })?)),
+        "registry" => Ok(Some(json(
+            "the registry's instantiate message",
+            &registry_msg::InstantiateMsg {
+                admin: Some(deployer.to_string()),
+                name: "poi AI assets".into(),
+                symbol: "POI".into(),
+            },
+        )?)),
         "staking" => network
             .staking
             .as_ref()
             .map(|config| {
                 let mut config = config.clone();
                 config.admin = config.admin.or_else(|| Some(deployer.to_string()));
-                serde_json::to_vec(&config).map_err(Into::into)
+                json("the staking instantiate message", &config)
             })
             .transpose(),
         "consensus" => {
@@ -74,9 +132,13 @@ fn instantiate_msg(
                     .contracts
                     .get(contract)
                     .map(|c| c.address.clone())
-                    .ok_or_else(|| anyhow!("consensus needs {contract}, which is not deployed"))
+                    .ok_or_else(|| DeployError::Missing {
+                        contract: "consensus".into(),
+                        needs: contract.into(),
+                    })
             };
-            Ok(Some(serde_json::to_vec(
+            Ok(Some(json(
+                "the consensus instantiate message",
                 &poi_types::consensus::InstantiateMsg {
                     admin: Some(deployer.to_string()),
                     registry: address_of("registry")?,
@@ -86,7 +148,10 @@ fn instantiate_msg(
                 },
             )?))
         }
-        other => bail!("no instantiate message for {other}"),
+        other => Err(DeployError::Missing {
+            contract: other.into(),
+            needs: "an instantiate message".into(),
+        }),
     }
 }
 
@@ -94,7 +159,7 @@ fn instantiate_msg(
 fn recorded_checksums(dir: &Path) -> Result<BTreeMap<String, String>> {
     let path = dir.join("checksums.txt");
     let text = std::fs::read_to_string(&path)
-        .with_context(|| format!("cannot read {}: run 'make wasm' first", path.display()))?;
+        .map_err(|_| DeployError::NoChecksums { path: path.clone() })?;
     Ok(text
         .lines()
         .filter_map(|line| line.split_once("  "))
@@ -118,16 +183,19 @@ pub struct DeployOutcome {
     pub checksum: String,
 }
 
+/// Deploys what `opts.artifacts` holds to `chain` as `signer`, recording each contract in
+/// `opts.deployments` as soon as it is deployed.
 pub fn deploy(chain: &Chain, signer: &Signer, opts: &DeployOptions) -> Result<Vec<DeployOutcome>> {
     let checksums = recorded_checksums(&opts.artifacts)?;
     let mut deployments = match Deployments::load(&opts.deployments)? {
         Some(d) if d.chain_id == chain.network.chain_id => d,
-        Some(d) => bail!(
-            "{} records chain {:?}, not {:?}",
-            opts.deployments.display(),
-            d.chain_id,
-            chain.network.chain_id
-        ),
+        Some(d) => {
+            return Err(DeployError::OtherChain {
+                path: opts.deployments.clone(),
+                recorded: d.chain_id,
+                chain: chain.network.chain_id.clone(),
+            });
+        }
         None => Deployments {
             chain_id: chain.network.chain_id.clone(),
             ..Default::default()
@@ -146,15 +214,14 @@ pub fn deploy(chain: &Chain, signer: &Signer, opts: &DeployOptions) -> Result<Ve
             continue;
         };
         let path = opts.artifacts.join(spec.artifact);
-        let wasm =
-            std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        let wasm = std::fs::read(&path).map_err(|e| DeployError::Artifact {
+            path: path.clone(),
+            reason: e.to_string(),
+        })?;
         let checksum = ContentHash::digest(&wasm).to_string();
         match checksums.get(spec.artifact) {
             Some(recorded) if *recorded == checksum => {}
-            _ => bail!(
-                "{} does not match artifacts/checksums.txt: rebuild with 'make wasm'",
-                path.display()
-            ),
+            _ => return Err(DeployError::StaleArtifact { path }),
         }
 
         // A record only counts if the chain still has it: local chains are wiped on restart.
@@ -181,16 +248,15 @@ pub fn deploy(chain: &Chain, signer: &Signer, opts: &DeployOptions) -> Result<Ve
                 let code_id = store_code(chain, signer, wasm)?;
                 let msg = MsgMigrateContract {
                     sender: signer.address.clone(),
-                    contract: record
-                        .address
-                        .parse()
-                        .map_err(|e| anyhow!("address: {e}"))?,
+                    contract: record.address.parse().map_err(|e: cosmrs::ErrorReport| {
+                        encode_error("the recorded address")(e.to_string())
+                    })?,
                     code_id,
                     msg: b"{}".to_vec(),
                 };
                 chain.execute_tx(
                     signer,
-                    vec![msg.to_any().map_err(|e| anyhow!("{e}"))?],
+                    vec![any("the migration", msg)?],
                     "poi deploy: migrate",
                 )?;
                 DeployOutcome {
@@ -201,12 +267,13 @@ pub fn deploy(chain: &Chain, signer: &Signer, opts: &DeployOptions) -> Result<Ve
                     checksum,
                 }
             }
-            Some(record) => bail!(
-                "{} changed since code {} was deployed at {}: rerun with --migrate to upgrade it",
-                spec.artifact,
-                record.code_id,
-                record.address
-            ),
+            Some(record) => {
+                return Err(DeployError::NeedsMigration {
+                    artifact: spec.artifact.into(),
+                    code_id: record.code_id,
+                    address: record.address,
+                });
+            }
             None => {
                 let code_id = store_code(chain, signer, wasm)?;
                 let msg = MsgInstantiateContract {
@@ -220,13 +287,14 @@ pub fn deploy(chain: &Chain, signer: &Signer, opts: &DeployOptions) -> Result<Ve
                 };
                 let result = chain.execute_tx(
                     signer,
-                    vec![msg.to_any().map_err(|e| anyhow!("{e}"))?],
+                    vec![any("the instantiation", msg)?],
                     "poi deploy: instantiate",
                 )?;
                 let address = result
                     .attribute("instantiate", "_contract_address")
-                    .ok_or_else(|| {
-                        anyhow!("instantiate succeeded but reported no contract address")
+                    .ok_or_else(|| DeployError::Unreported {
+                        what: format!("instantiating {}", spec.name),
+                        attribute: "contract address".into(),
                     })?
                     .to_string();
                 DeployOutcome {
@@ -274,19 +342,20 @@ fn make_slasher(
     let staking = deployed
         .contracts
         .get("staking")
-        .ok_or_else(|| anyhow!("consensus deployed without staking"))?;
+        .ok_or_else(|| DeployError::Missing {
+            contract: "consensus".into(),
+            needs: "staking".into(),
+        })?;
     let msg = poi_types::staking::ExecuteMsg::SetSlasher {
         slasher: Some(consensus.to_string()),
     };
-    chain
-        .execute_contract(
-            signer,
-            &staking.address,
-            &msg,
-            vec![],
-            "poi deploy: set slasher",
-        )
-        .context("making the consensus contract the staking contract's slasher")?;
+    chain.execute_contract(
+        signer,
+        &staking.address,
+        &msg,
+        vec![],
+        "poi deploy: make consensus the slasher",
+    )?;
     Ok(())
 }
 
@@ -294,20 +363,21 @@ fn store_code(chain: &Chain, signer: &Signer, wasm: Vec<u8>) -> Result<u64> {
     // wasmd unpacks gzip uploads. Compressing keeps the transaction, and its hex-encoded
     // simulation request, under CometBFT's default 1 MB RPC body limit, and costs less.
     let mut gz = GzEncoder::new(Vec::new(), Compression::best());
-    gz.write_all(&wasm)?;
+    let compressed = gz
+        .write_all(&wasm)
+        .and_then(|()| gz.finish())
+        .map_err(|e| encode_error("the compressed artefact")(e.to_string()))?;
     let msg = MsgStoreCode {
         sender: signer.address.clone(),
-        wasm_byte_code: gz.finish()?,
+        wasm_byte_code: compressed,
         instantiate_permission: None,
     };
-    let result = chain.execute_tx(
-        signer,
-        vec![msg.to_any().map_err(|e| anyhow!("{e}"))?],
-        "poi deploy: upload",
-    )?;
+    let result = chain.execute_tx(signer, vec![any("the upload", msg)?], "poi deploy: upload")?;
     result
         .attribute("store_code", "code_id")
-        .ok_or_else(|| anyhow!("upload succeeded but reported no code id"))?
-        .parse()
-        .context("code id is not a number")
+        .and_then(|id| id.parse().ok())
+        .ok_or_else(|| DeployError::Unreported {
+            what: "the upload".into(),
+            attribute: "code id".into(),
+        })
 }

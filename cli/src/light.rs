@@ -6,10 +6,11 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
-use poi_light_client::client::{Checkpoint, LightClient};
-use poi_light_client::recheck::recheck;
+use poi_light_client::client::{Checkpoint, LightClient as Client};
+use poi_light_client::headers::TrustOptions;
+use poi_light_client::http::{HttpTransport, block_on};
 use poi_light_client::store::FileTrustStore;
-use poi_light_client::verifier::TrustOptions;
+use poi_recheck::recheck;
 use poi_types::consensus::Vote;
 use tendermint::Time;
 
@@ -91,9 +92,11 @@ fn print<T: serde::Serialize>(json: bool, value: &T, text: impl FnOnce() -> Stri
 
 /// Opens the trust store and brings it to the chain's latest header, so reads are recent and
 /// cross-checked with the witnesses.
+type LightClient = Client<HttpTransport, FileTrustStore>;
+
 fn synced(store: FileTrustStore) -> Result<LightClient> {
-    let mut client = LightClient::open(store)?;
-    client.sync(None, now())?;
+    let client = LightClient::open(store, HttpTransport::default())?;
+    block_on(client.sync(None, now()))?;
     Ok(client)
 }
 
@@ -113,20 +116,21 @@ pub fn run(args: LightArgs, session: &LightSession) -> Result<bool> {
             trusting_period,
             height,
         } => {
-            let mut client = match (trust_height, trust_hash) {
+            let client = match (trust_height, trust_hash) {
                 (Some(height), Some(hash)) => {
                     let mut options = TrustOptions::default();
                     if let Some(secs) = trusting_period {
                         options.trusting_period_secs = secs;
                     }
-                    LightClient::init(
+                    block_on(LightClient::init(
                         store,
+                        HttpTransport::default(),
                         rpc.as_deref().unwrap_or(&session.network.rpc),
                         &witnesses,
                         Some(&session.network.chain_id),
                         &Checkpoint { height, hash },
                         options,
-                    )?
+                    ))?
                 }
                 _ => {
                     if rpc.is_some() || !witnesses.is_empty() || trusting_period.is_some() {
@@ -134,10 +138,10 @@ pub fn run(args: LightArgs, session: &LightSession) -> Result<bool> {
                             "--rpc, --witness and --trusting-period are set with a checkpoint (--trust-height, --trust-hash)"
                         );
                     }
-                    LightClient::open(store)?
+                    LightClient::open(store, HttpTransport::default())?
                 }
             };
-            let report = client.sync(height, now())?;
+            let report = block_on(client.sync(height, now()))?;
             print(json, &report, || {
                 format!(
                     "{} verified at height {} (from {}{})\nheader {}\napp hash {}\n{} witness(es) agree",
@@ -159,7 +163,7 @@ pub fn run(args: LightArgs, session: &LightSession) -> Result<bool> {
         LightCommand::Claim { id } => {
             let client = synced(store)?;
             let consensus = Deployments::address_of(session.deployments, "consensus")?;
-            let verified = client.claim(&consensus, id)?;
+            let verified = block_on(client.claim(&consensus, id))?;
             print(json, &verified, || {
                 let c = &verified.claim;
                 let mut out = format!(
@@ -202,7 +206,7 @@ pub fn run(args: LightArgs, session: &LightSession) -> Result<bool> {
         LightCommand::Asset { id } => {
             let client = synced(store)?;
             let registry = Deployments::address_of(session.deployments, "registry")?;
-            let verified = client.asset(&registry, id)?;
+            let verified = block_on(client.asset(&registry, id))?;
             print(json, &verified, || {
                 let a = &verified.asset;
                 format!(
@@ -221,7 +225,7 @@ pub fn run(args: LightArgs, session: &LightSession) -> Result<bool> {
         LightCommand::Verifier { hash } => {
             let client = synced(store)?;
             let registry = Deployments::address_of(session.deployments, "registry")?;
-            let verified = client.verifier(&registry, &hash)?;
+            let verified = block_on(client.verifier(&registry, &hash))?;
             print(json, &verified, || {
                 let v = &verified.verifier;
                 format!(
@@ -242,8 +246,8 @@ pub fn run(args: LightArgs, session: &LightSession) -> Result<bool> {
             let client = synced(store)?;
             let consensus = Deployments::address_of(session.deployments, "consensus")?;
             let registry = Deployments::address_of(session.deployments, "registry")?;
-            let claim = client.claim(&consensus, id)?.claim;
-            let model = client.asset(&registry, claim.model_id)?.asset;
+            let claim = block_on(client.claim(&consensus, id))?.claim;
+            let model = block_on(client.asset(&registry, claim.model_id))?.asset;
             let wasm = std::fs::read(&verifier)
                 .with_context(|| format!("reading {}", verifier.display()))?;
             let cache =

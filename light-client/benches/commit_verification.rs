@@ -14,8 +14,8 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use commits::{adjacent_blocks, options, soon_after};
+use poi_light_client::headers::{TrustOptions, verify_step};
 use poi_light_client::store::TrustedState;
-use poi_light_client::verifier::{TrustOptions, verify_step};
 use tendermint_light_client_verifier::{ProdVerifier, Verdict, Verifier as _};
 
 fn median(mut samples: Vec<f64>) -> f64 {

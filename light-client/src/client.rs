@@ -1,22 +1,26 @@
-//! The native light client: a trust store, a primary RPC server and its witnesses.
+//! The light client: a trust store, a primary node and its witnesses. The same code runs natively
+//! (`poi light`, over [`crate::http`]) and in a page (through `wasm`, over `fetch`); only the
+//! [`Transport`] and the [`TrustStore`] differ.
 //!
 //! Reads are proven at the height just below the trusted header: the state after block H is
 //! committed to by the app hash in header H+1, so the latest verified header proves the state one
 //! block before it, and no header has to be verified backwards.
+
+use std::cell::RefCell;
 
 use tendermint::Time;
 use tendermint_light_client_verifier::types::LightBlock;
 
 use crate::checkpoint::check_checkpoint;
 use crate::error::LightClientError;
+use crate::headers::{self, TrustOptions};
+use crate::node::{Node, Transport};
 use crate::records::{
     Provenance, RecordKey, VerifiedAsset, VerifiedClaim, VerifiedRound, VerifiedVerifier, decode,
     prove_read, read_height,
 };
-use crate::rpc::RpcClient;
 use crate::storage_key::{canonical_address, contract_store_key};
-use crate::store::{FileTrustStore, TrustedState};
-use crate::verifier::{self, TrustOptions};
+use crate::store::{TrustStore, TrustedState};
 
 /// Where a checkpoint comes from: a height and header hash obtained out of band (a block
 /// explorer, a friend, the chain's documentation).
@@ -39,17 +43,21 @@ pub struct SyncReport {
     pub witnesses_checked: usize,
 }
 
-pub struct LightClient {
-    state: TrustedState,
-    store: FileTrustStore,
-    primary: RpcClient,
-    witnesses: Vec<RpcClient>,
+/// The light client. Its methods take `&self` and keep no borrow of the state across an await, so
+/// a page may call them while another is under way; the state only ever moves to a block verified
+/// from it.
+pub struct LightClient<T, S> {
+    state: RefCell<TrustedState>,
+    store: S,
+    primary: Node<T>,
+    witnesses: Vec<Node<T>>,
 }
 
-impl LightClient {
+impl<T: Transport, S: TrustStore> LightClient<T, S> {
     /// Starts from `checkpoint`, fetched from `primary` and confirmed by every witness.
-    pub fn init(
-        store: FileTrustStore,
+    pub async fn init(
+        store: S,
+        transport: T,
         primary: &str,
         witnesses: &[String],
         expected_chain_id: Option<&str>,
@@ -57,73 +65,100 @@ impl LightClient {
         options: TrustOptions,
     ) -> Result<Self, LightClientError> {
         options.to_options()?;
-        let primary_client = RpcClient::new(primary);
-        let block = primary_client.fetch_light_block(checkpoint.height)?;
+        let primary_node = Node::new(primary, transport.clone());
+        let block = primary_node.light_block(checkpoint.height).await?;
         check_checkpoint(&block, &checkpoint.hash, expected_chain_id)?;
         let chain_id = block.signed_header.header.chain_id.to_string();
         let client = LightClient {
-            state: TrustedState {
+            state: RefCell::new(TrustedState {
                 chain_id,
                 options,
-                primary: primary_client.url().to_string(),
+                primary: primary_node.url().to_string(),
                 witnesses: witnesses.to_vec(),
                 light_block: block.clone(),
-            },
+            }),
             store,
-            primary: primary_client,
-            witnesses: witnesses.iter().map(|w| RpcClient::new(w)).collect(),
+            primary: primary_node,
+            witnesses: witnesses
+                .iter()
+                .map(|w| Node::new(w, transport.clone()))
+                .collect(),
         };
-        client.cross_check(&block)?;
-        client.store.save(&client.state)?;
+        client.cross_check(&block).await?;
+        client.store.save(&client.state())?;
         Ok(client)
     }
 
     /// Resumes from the trust store.
-    pub fn open(store: FileTrustStore) -> Result<Self, LightClientError> {
+    pub fn open(store: S, transport: T) -> Result<Self, LightClientError> {
         let state = store.load()?.ok_or_else(|| LightClientError::Store {
-            path: store.path().display().to_string(),
-            message: "no trusted state yet; run `poi light sync` with a checkpoint first".into(),
+            path: store.location(),
+            message: "no trusted state yet; start from a checkpoint first".into(),
         })?;
         Ok(LightClient {
-            primary: RpcClient::new(&state.primary),
-            witnesses: state.witnesses.iter().map(|w| RpcClient::new(w)).collect(),
-            state,
+            primary: Node::new(&state.primary, transport.clone()),
+            witnesses: state
+                .witnesses
+                .iter()
+                .map(|w| Node::new(w, transport.clone()))
+                .collect(),
+            state: RefCell::new(state),
             store,
         })
     }
 
-    pub fn state(&self) -> &TrustedState {
-        &self.state
+    /// The trusted state now.
+    pub fn state(&self) -> TrustedState {
+        self.state.borrow().clone()
     }
 
     /// Verifies the primary's latest header (or `target`) from the trusted one, cross-checks it
-    /// with the witnesses, and stores it.
-    pub fn sync(&mut self, target: Option<u64>, now: Time) -> Result<SyncReport, LightClientError> {
-        let options = self.state.options.to_options()?;
-        let from = self.state.height();
+    /// with the witnesses, and stores it. A chain that has not moved is not an error while the
+    /// trusted header is within its trusting period.
+    pub async fn sync(
+        &self,
+        target: Option<u64>,
+        now: Time,
+    ) -> Result<SyncReport, LightClientError> {
+        let trusted = self.state();
+        let options = trusted.options.to_options()?;
+        let from = trusted.height();
         let target = match target {
             Some(h) => h,
-            None => self.primary.latest_height()?,
+            None => self.primary.latest_height().await?,
         };
         let mut verified_heights = Vec::new();
         if target > from {
-            let target_block = self.primary.fetch_light_block(target)?;
-            let trusted = self.state.light_block.clone();
-            let verified =
-                verifier::sync(&mut self.primary, &trusted, target_block, &options, now)?;
-            let last = verified.last().expect("sync verifies at least the target");
-            self.cross_check(last)?;
+            let target_block = self.primary.light_block(target).await?;
+            let verified = headers::sync(
+                &self.primary,
+                &trusted.light_block,
+                target_block,
+                &options,
+                now,
+            )
+            .await?;
+            let Some(last) = verified.last() else {
+                return Err(LightClientError::InvalidHeader {
+                    height: target,
+                    detail: "nothing was verified".into(),
+                });
+            };
+            self.cross_check(last).await?;
             verified_heights = verified.iter().map(|b| b.height().value()).collect();
-            self.state.light_block = last.clone();
-            self.store.save(&self.state)?;
-        } else if options.trusting_period < elapsed(&self.state.light_block, now) {
+            let mut next = trusted;
+            next.light_block = last.clone();
+            self.store.save(&next)?;
+            *self.state.borrow_mut() = next;
+        } else if options.trusting_period < elapsed(&trusted.light_block, now) {
             return Err(LightClientError::TrustExpired { height: from });
         }
-        let header = &self.state.light_block.signed_header.header;
+        let state = self.state();
+        let header = &state.light_block.signed_header.header;
         Ok(SyncReport {
-            chain_id: self.state.chain_id.clone(),
+            chain_id: state.chain_id.clone(),
             from_height: from,
-            height: self.state.height(),
+            height: state.height(),
             header_hash: header.hash().to_string(),
             app_hash: hex::encode_upper(header.app_hash.as_bytes()),
             verified: verified_heights,
@@ -132,11 +167,11 @@ impl LightClient {
     }
 
     /// Every witness must have the same header at `block`'s height.
-    fn cross_check(&self, block: &LightBlock) -> Result<(), LightClientError> {
+    async fn cross_check(&self, block: &LightBlock) -> Result<(), LightClientError> {
         let height = block.height().value();
         let ours = block.signed_header.header.hash();
         for witness in &self.witnesses {
-            let theirs = witness.fetch_light_block(height)?;
+            let theirs = witness.light_block(height).await?;
             let theirs = theirs.signed_header.header.hash();
             if theirs != ours {
                 return Err(LightClientError::Fork {
@@ -152,32 +187,33 @@ impl LightClient {
 
     /// Reads `key` of `contract` at the height below the trusted header and proves it against
     /// that header's app hash.
-    pub fn read(
+    pub async fn read(
         &self,
         contract: &str,
         key: &RecordKey,
     ) -> Result<(Option<Vec<u8>>, Provenance), LightClientError> {
-        let height = read_height(&self.state.light_block)?;
+        let trusted = self.state.borrow().light_block.clone();
+        let height = read_height(&trusted)?;
         let full_key = contract_store_key(&canonical_address(contract)?, &key.storage_key());
-        let answer = self.primary.query_wasm_store(&full_key, height)?;
-        prove_read(&self.state.light_block, contract, &full_key, &answer)
+        let answer = self.primary.query_wasm_store(&full_key, height).await?;
+        prove_read(&trusted, contract, &full_key, &answer)
     }
 
-    fn read_record<T: serde::de::DeserializeOwned>(
+    async fn read_record<R: serde::de::DeserializeOwned>(
         &self,
         contract: &str,
         key: &RecordKey,
-    ) -> Result<(Option<T>, Provenance), LightClientError> {
-        let (value, provenance) = self.read(contract, key)?;
+    ) -> Result<(Option<R>, Provenance), LightClientError> {
+        let (value, provenance) = self.read(contract, key).await?;
         let record = value.map(|v| decode(key, &v)).transpose()?;
         Ok((record, provenance))
     }
 
-    fn require<T>(
+    fn require<R>(
         &self,
         key: &RecordKey,
-        found: (Option<T>, Provenance),
-    ) -> Result<(T, Provenance), LightClientError> {
+        found: (Option<R>, Provenance),
+    ) -> Result<(R, Provenance), LightClientError> {
         match found {
             (Some(record), provenance) => Ok((record, provenance)),
             (None, provenance) => Err(LightClientError::NotFound {
@@ -188,28 +224,29 @@ impl LightClient {
         }
     }
 
-    pub fn asset(&self, registry: &str, id: u64) -> Result<VerifiedAsset, LightClientError> {
+    pub async fn asset(&self, registry: &str, id: u64) -> Result<VerifiedAsset, LightClientError> {
         let key = RecordKey::Asset(id);
-        let (asset, proof) = self.require(&key, self.read_record(registry, &key)?)?;
+        let (asset, proof) = self.require(&key, self.read_record(registry, &key).await?)?;
         Ok(VerifiedAsset { asset, proof })
     }
 
-    pub fn verifier(
+    pub async fn verifier(
         &self,
         registry: &str,
         hash: &str,
     ) -> Result<VerifiedVerifier, LightClientError> {
         let key = RecordKey::Verifier(hash.to_ascii_lowercase());
-        let (verifier, proof) = self.require(&key, self.read_record(registry, &key)?)?;
+        let (verifier, proof) = self.require(&key, self.read_record(registry, &key).await?)?;
         Ok(VerifiedVerifier { verifier, proof })
     }
 
     /// The claim, and for each of its rounds the committee and every member's ballot.
-    pub fn claim(&self, consensus: &str, id: u64) -> Result<VerifiedClaim, LightClientError> {
+    pub async fn claim(&self, consensus: &str, id: u64) -> Result<VerifiedClaim, LightClientError> {
         let key = RecordKey::Claim(id);
         let (claim, proof) = self.require(
             &key,
-            self.read_record::<poi_types::consensus::Claim>(consensus, &key)?,
+            self.read_record::<poi_types::consensus::Claim>(consensus, &key)
+                .await?,
         )?;
         let mut rounds = Vec::new();
         for round in &claim.rounds {
@@ -219,7 +256,8 @@ impl LightClient {
             };
             let (committee, _) = self.require(
                 &key,
-                self.read_record::<Vec<poi_types::consensus::Member>>(consensus, &key)?,
+                self.read_record::<Vec<poi_types::consensus::Member>>(consensus, &key)
+                    .await?,
             )?;
             let mut ballots = Vec::new();
             for member in &committee {
@@ -228,7 +266,7 @@ impl LightClient {
                     round: round.number,
                     operator: member.operator.to_string(),
                 };
-                let (ballot, _) = self.read_record(consensus, &key)?;
+                let (ballot, _) = self.read_record(consensus, &key).await?;
                 ballots.push((member.operator.to_string(), ballot));
             }
             rounds.push(VerifiedRound {

@@ -63,8 +63,6 @@ pub enum LightClientError {
     Rpc { url: String, message: String },
     #[error("trust store {path}: {message}")]
     Store { path: String, message: String },
-    #[error("re-check: {0}")]
-    Recheck(String),
 }
 
 impl LightClientError {
@@ -87,7 +85,6 @@ impl LightClientError {
             LightClientError::Malformed { .. } => "Malformed",
             LightClientError::Rpc { .. } => "Rpc",
             LightClientError::Store { .. } => "Store",
-            LightClientError::Recheck(_) => "Recheck",
         }
     }
 

@@ -56,32 +56,51 @@ pub fn parse_validators_page(
         .map_err(|e| LightClientError::malformed("validators", e))
 }
 
-/// Joins the pages of a validator set; `fetch_page(n)` returns page `n` (1-based).
-pub fn collect_validators(
-    mut fetch_page: impl FnMut(usize) -> Result<ValidatorsPage, LightClientError>,
-) -> Result<ValidatorSet, LightClientError> {
-    let mut validators = Vec::new();
-    for page in 1..=MAX_VALIDATOR_PAGES {
+/// A validator set arriving page by page (1-based), joined once every announced validator is in.
+#[derive(Default)]
+pub struct ValidatorPages {
+    validators: Vec<validator::Info>,
+    pages: usize,
+}
+
+impl ValidatorPages {
+    /// Adds the next page; the whole set once it is complete, an error if the pages contradict
+    /// their announced total or never end.
+    pub fn add(&mut self, page: ValidatorsPage) -> Result<Option<ValidatorSet>, LightClientError> {
+        self.pages += 1;
         let ValidatorsPage {
             validators: batch,
             total,
-        } = fetch_page(page)?;
-        let done = batch.is_empty();
-        validators.extend(batch);
-        if validators.len() >= total || done {
-            if validators.len() != total {
+        } = page;
+        let ended = batch.is_empty();
+        self.validators.extend(batch);
+        if self.validators.len() >= total || ended {
+            if self.validators.len() != total {
                 return Err(LightClientError::malformed(
                     "validators",
-                    format!("{} validators served, {total} announced", validators.len()),
+                    format!(
+                        "{} validators served, {total} announced",
+                        self.validators.len()
+                    ),
                 ));
             }
-            return Ok(ValidatorSet::without_proposer(validators));
+            return Ok(Some(ValidatorSet::without_proposer(std::mem::take(
+                &mut self.validators,
+            ))));
         }
+        if self.pages >= MAX_VALIDATOR_PAGES {
+            return Err(LightClientError::malformed(
+                "validators",
+                format!("more than {MAX_VALIDATOR_PAGES} pages"),
+            ));
+        }
+        Ok(None)
     }
-    Err(LightClientError::malformed(
-        "validators",
-        format!("more than {MAX_VALIDATOR_PAGES} pages"),
-    ))
+
+    /// The number of the page to ask for next.
+    pub fn next_page(&self) -> usize {
+        self.pages + 1
+    }
 }
 
 /// The light block assembled from its parts; `provider` names the server it came from.

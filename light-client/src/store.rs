@@ -1,13 +1,14 @@
 //! The trust store: the latest verified light block and how it may be used.
 //!
-//! Natively it is a JSON file written atomically; in a browser the page keeps the same JSON in
-//! localStorage. Either way it is only ever replaced by a block verified from it.
+//! Natively it is a JSON file written atomically; in a browser the same JSON in localStorage
+//! (`wasm`); in memory where nothing is to be kept. Whatever the store, the client only ever
+//! replaces its state with a block verified from it.
 
 use serde::{Deserialize, Serialize};
 use tendermint_light_client_verifier::types::LightBlock;
 
 use crate::error::LightClientError;
-use crate::verifier::TrustOptions;
+use crate::headers::TrustOptions;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrustedState {
@@ -38,6 +39,35 @@ impl TrustedState {
     }
 }
 
+/// Where the trusted state is kept between runs.
+pub trait TrustStore {
+    /// The stored state; `None` before the first checkpoint.
+    fn load(&self) -> Result<Option<TrustedState>, LightClientError>;
+    /// Replaces the stored state.
+    fn save(&self, state: &TrustedState) -> Result<(), LightClientError>;
+    /// Where it is kept, for messages.
+    fn location(&self) -> String;
+}
+
+/// A store that forgets when dropped.
+#[derive(Debug, Default)]
+pub struct MemoryTrustStore(std::cell::RefCell<Option<TrustedState>>);
+
+impl TrustStore for MemoryTrustStore {
+    fn load(&self) -> Result<Option<TrustedState>, LightClientError> {
+        Ok(self.0.borrow().clone())
+    }
+
+    fn save(&self, state: &TrustedState) -> Result<(), LightClientError> {
+        *self.0.borrow_mut() = Some(state.clone());
+        Ok(())
+    }
+
+    fn location(&self) -> String {
+        "memory".into()
+    }
+}
+
 #[cfg(not(target_arch = "wasm32"))]
 pub use file::FileTrustStore;
 
@@ -45,7 +75,7 @@ pub use file::FileTrustStore;
 mod file {
     use std::path::{Path, PathBuf};
 
-    use super::TrustedState;
+    use super::{TrustStore, TrustedState};
     use crate::error::LightClientError;
 
     /// A trust store in one file.
@@ -69,9 +99,10 @@ mod file {
                 message: message.to_string(),
             }
         }
+    }
 
-        /// The stored state; `None` before the first sync.
-        pub fn load(&self) -> Result<Option<TrustedState>, LightClientError> {
+    impl TrustStore for FileTrustStore {
+        fn load(&self) -> Result<Option<TrustedState>, LightClientError> {
             match std::fs::read_to_string(&self.path) {
                 Ok(json) => TrustedState::from_json(&json)
                     .map(Some)
@@ -81,14 +112,18 @@ mod file {
             }
         }
 
-        /// Replaces the stored state; a crash leaves the old state or the new one, never half.
-        pub fn save(&self, state: &TrustedState) -> Result<(), LightClientError> {
+        /// A crash leaves the old state or the new one, never half.
+        fn save(&self, state: &TrustedState) -> Result<(), LightClientError> {
             if let Some(dir) = self.path.parent() {
                 std::fs::create_dir_all(dir).map_err(|e| self.error(e))?;
             }
             let tmp = self.path.with_extension("json.tmp");
             std::fs::write(&tmp, state.to_json()?).map_err(|e| self.error(e))?;
             std::fs::rename(&tmp, &self.path).map_err(|e| self.error(e))
+        }
+
+        fn location(&self) -> String {
+            self.path.display().to_string()
         }
     }
 }

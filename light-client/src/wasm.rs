@@ -1,85 +1,345 @@
-//! JavaScript bindings (wasm-bindgen): the same verification code, with the page doing the
-//! fetching. Every function takes and returns JSON strings; errors are thrown as `Error`s whose
-//! message starts with the error kind (`BadSignature: …`).
+//! JavaScript bindings (wasm-bindgen): the light client of [`crate::client`], unchanged, over
+//! `fetch` ([`FetchTransport`]) and localStorage ([`BrowserStore`]). The page creates a
+//! `LightClient` and calls it; every verification, proof, retry rule and record layout stays in
+//! Rust. Failures are thrown as `Error`s with a `kind` (`BadSignature`, `Fork`, `Proof`, …; see
+//! [`LightClientError::kind`]).
+//!
+//! The single-step functions at the end (`trustCheckpoint`, `verifyHeader`, `headerHash`) are the
+//! pure verification core on its own, for the CometBFT trace test and the benchmark.
 
-use poi_types::consensus::{Ballot, Claim, Member};
-use poi_types::registry::{Asset, Verifier};
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use js_sys::{Promise, Reflect};
 use serde_json::{Value, json};
 use tendermint::Time;
 use tendermint_light_client_verifier::types::LightBlock;
+use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::{JsFuture, future_to_promise};
 
 use crate::checkpoint::check_checkpoint;
+use crate::client::{Checkpoint, LightClient};
 use crate::error::LightClientError;
-use crate::light_block::{
-    ValidatorsPage, collect_validators, light_block, parse_signed_header, parse_validators_page,
-    rpc_peer,
-};
-use crate::proof::parse_store_query;
-use crate::records::{RecordKey, decode, prove_read, read_height};
-use crate::storage_key::{canonical_address, contract_store_key};
-use crate::store::TrustedState;
-use crate::verifier::{StepFailure, TrustOptions, bisection_pivot, verify_step};
+use crate::headers::{StepFailure, TrustOptions, bisection_pivot, verify_step};
+use crate::node::{MAX_RESPONSE_BYTES, Transport};
+use crate::records::read_height;
+use crate::store::{TrustStore, TrustedState};
 
-fn thrown(e: LightClientError) -> JsError {
-    JsError::new(&format!("{}: {e}", e.kind()))
+/// A JavaScript `Error` whose `kind` names the variant.
+fn thrown(e: LightClientError) -> JsValue {
+    let error = js_sys::Error::new(&e.to_string());
+    let _ = Reflect::set(&error, &"kind".into(), &e.kind().into());
+    error.into()
 }
 
-fn parse_json(what: &'static str, json: &str) -> Result<Value, JsError> {
-    serde_json::from_str(json).map_err(|e| thrown(LightClientError::malformed(what, e)))
+fn malformed(what: &'static str, e: impl ToString) -> JsValue {
+    thrown(LightClientError::malformed(what, e))
 }
 
-fn time_from_unix_ms(ms: f64) -> Result<Time, JsError> {
+/// `value` as a plain JavaScript object.
+fn to_js(value: &impl serde::Serialize) -> Result<JsValue, JsValue> {
+    let text = serde_json::to_string(value).map_err(|e| malformed("result", e))?;
+    js_sys::JSON::parse(&text)
+}
+
+/// A JavaScript number that must be a whole, non-negative, exactly representable integer.
+fn whole(what: &'static str, n: f64) -> Result<u64, JsValue> {
+    if n.is_finite() && n >= 0.0 && n.fract() == 0.0 && n <= 9_007_199_254_740_991.0 {
+        Ok(n as u64)
+    } else {
+        Err(malformed(what, format!("{n} is not a whole number")))
+    }
+}
+
+fn now() -> Result<Time, JsValue> {
+    time_from_unix_ms(js_sys::Date::now())
+}
+
+fn time_from_unix_ms(ms: f64) -> Result<Time, JsValue> {
     let ms = ms as i64;
     Time::from_unix_timestamp(
         ms.div_euclid(1000),
         (ms.rem_euclid(1000) * 1_000_000) as u32,
     )
-    .map_err(|e| thrown(LightClientError::malformed("time", e)))
+    .map_err(|e| malformed("time", e))
 }
 
-fn to_json(value: &impl serde::Serialize) -> Result<String, JsError> {
-    serde_json::to_string(value).map_err(|e| JsError::new(&e.to_string()))
+#[wasm_bindgen]
+extern "C" {
+    // The global `fetch`: a page's and a worker's alike.
+    #[wasm_bindgen(js_name = fetch)]
+    fn global_fetch(request: &web_sys::Request) -> Promise;
 }
 
-/// A light block from the JSON-RPC replies of `/commit` and every page of `/validators` at its
-/// height and the next.
-#[wasm_bindgen(js_name = lightBlockFromRpc)]
-pub fn light_block_from_rpc(
-    commit: &str,
-    validator_pages: &str,
-    next_validator_pages: &str,
-) -> Result<String, JsError> {
-    let signed_header = parse_signed_header(&parse_json("commit", commit)?).map_err(thrown)?;
-    let pages = |json: &str| -> Result<Vec<ValidatorsPage>, JsError> {
-        let replies = parse_json("validators", json)?;
-        let replies = replies.as_array().cloned().unwrap_or_default();
-        replies
-            .iter()
-            .map(|reply| parse_validators_page(reply).map_err(thrown))
-            .collect()
-    };
-    let set = |pages: Vec<ValidatorsPage>| {
-        let mut pages = pages.into_iter();
-        collect_validators(|n| {
-            pages.next().ok_or_else(|| {
-                LightClientError::malformed("validators", format!("page {n} missing"))
-            })
+/// JSON-RPC over `fetch`.
+#[derive(Clone, Copy, Default)]
+pub struct FetchTransport;
+
+impl FetchTransport {
+    async fn post(url: &str, body: &str) -> Result<String, String> {
+        let init = web_sys::RequestInit::new();
+        init.set_method("POST");
+        init.set_body(&JsValue::from_str(body));
+        let headers = web_sys::Headers::new().map_err(describe)?;
+        headers
+            .set("Content-Type", "application/json")
+            .map_err(describe)?;
+        init.set_headers(&headers);
+        let request = web_sys::Request::new_with_str_and_init(url, &init).map_err(describe)?;
+        let response: web_sys::Response = JsFuture::from(global_fetch(&request))
+            .await
+            .map_err(describe)?
+            .dyn_into()
+            .map_err(describe)?;
+        if !response.ok() {
+            return Err(format!("HTTP {}", response.status()));
+        }
+        let announced = response
+            .headers()
+            .get("content-length")
+            .ok()
+            .flatten()
+            .and_then(|n| n.parse::<u64>().ok());
+        if announced.is_some_and(|n| n > MAX_RESPONSE_BYTES) {
+            return Err(format!("a reply of over {MAX_RESPONSE_BYTES} bytes"));
+        }
+        let text = JsFuture::from(response.text().map_err(describe)?)
+            .await
+            .map_err(describe)?
+            .as_string()
+            .unwrap_or_default();
+        if text.len() as u64 > MAX_RESPONSE_BYTES {
+            return Err(format!("a reply of over {MAX_RESPONSE_BYTES} bytes"));
+        }
+        Ok(text)
+    }
+}
+
+/// The message of a JavaScript exception (a failed `fetch` is a `TypeError`).
+fn describe(e: JsValue) -> String {
+    e.dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .or_else(|| e.as_string())
+        .unwrap_or_else(|| format!("{e:?}"))
+}
+
+impl Transport for FetchTransport {
+    async fn call(
+        &self,
+        url: &str,
+        method: &str,
+        params: Value,
+    ) -> Result<Value, LightClientError> {
+        let body = json!({ "jsonrpc": "2.0", "id": 1, "method": method, "params": params });
+        let text = Self::post(url, &body.to_string())
+            .await
+            .map_err(|message| LightClientError::Rpc {
+                url: url.to_string(),
+                message: format!("{method}: {message}"),
+            })?;
+        serde_json::from_str(&text).map_err(|e| LightClientError::malformed("RPC response", e))
+    }
+}
+
+/// The trusted state in localStorage under a key of the page's choosing, or only in memory where
+/// there is none (no key, a worker, Node).
+pub struct BrowserStore {
+    key: Option<String>,
+    memory: RefCell<Option<TrustedState>>,
+}
+
+impl BrowserStore {
+    fn new(key: Option<String>) -> Self {
+        BrowserStore {
+            key,
+            memory: RefCell::new(None),
+        }
+    }
+
+    fn storage(&self) -> Option<(web_sys::Storage, &str)> {
+        let key = self.key.as_deref()?;
+        let storage = web_sys::window()?.local_storage().ok()??;
+        Some((storage, key))
+    }
+
+    fn error(&self, message: impl ToString) -> LightClientError {
+        LightClientError::Store {
+            path: self.location(),
+            message: message.to_string(),
+        }
+    }
+}
+
+impl TrustStore for BrowserStore {
+    fn load(&self) -> Result<Option<TrustedState>, LightClientError> {
+        let Some((storage, key)) = self.storage() else {
+            return Ok(self.memory.borrow().clone());
+        };
+        match storage.get_item(key).map_err(|e| self.error(describe(e)))? {
+            Some(json) => TrustedState::from_json(&json)
+                .map(Some)
+                .map_err(|e| self.error(e)),
+            None => Ok(None),
+        }
+    }
+
+    fn save(&self, state: &TrustedState) -> Result<(), LightClientError> {
+        *self.memory.borrow_mut() = Some(state.clone());
+        if let Some((storage, key)) = self.storage() {
+            storage
+                .set_item(key, &state.to_json()?)
+                .map_err(|e| self.error(describe(e)))?;
+        }
+        Ok(())
+    }
+
+    fn location(&self) -> String {
+        match &self.key {
+            Some(key) => format!("localStorage[{key:?}]"),
+            None => "memory".into(),
+        }
+    }
+}
+
+type PageClient = LightClient<FetchTransport, BrowserStore>;
+
+/// The light client, for JavaScript. Every method that talks to the chain returns a promise.
+#[wasm_bindgen(js_name = LightClient)]
+pub struct WebLightClient {
+    inner: Rc<PageClient>,
+}
+
+#[wasm_bindgen(js_class = LightClient)]
+impl WebLightClient {
+    /// Starts from a checkpoint (`height`, header `hash`) fetched from `rpc` and confirmed by
+    /// every witness; the trusted state is kept in localStorage under `storageKey` if given.
+    #[wasm_bindgen(js_name = fromCheckpoint)]
+    pub async fn from_checkpoint(
+        rpc: String,
+        witnesses: Vec<String>,
+        height: f64,
+        hash: String,
+        #[wasm_bindgen(js_name = chainId)] chain_id: Option<String>,
+        #[wasm_bindgen(js_name = storageKey)] storage_key: Option<String>,
+        #[wasm_bindgen(js_name = trustingPeriodSecs)] trusting_period_secs: Option<f64>,
+    ) -> Result<WebLightClient, JsValue> {
+        let mut options = TrustOptions::default();
+        if let Some(secs) = trusting_period_secs {
+            options.trusting_period_secs = whole("trusting period", secs)?;
+        }
+        let checkpoint = Checkpoint {
+            height: whole("checkpoint height", height)?,
+            hash,
+        };
+        let client = PageClient::init(
+            BrowserStore::new(storage_key),
+            FetchTransport,
+            &rpc,
+            &witnesses,
+            chain_id.as_deref(),
+            &checkpoint,
+            options,
+        )
+        .await
+        .map_err(thrown)?;
+        Ok(WebLightClient {
+            inner: Rc::new(client),
         })
-        .map_err(thrown)
-    };
-    let validators = set(pages(validator_pages)?)?;
-    let next_validators = set(pages(next_validator_pages)?)?;
-    to_json(&light_block(
-        signed_header,
-        validators,
-        next_validators,
-        rpc_peer(),
-    ))
+    }
+
+    /// Resumes from localStorage; `undefined` if nothing is kept under `storageKey`.
+    pub fn restore(
+        #[wasm_bindgen(js_name = storageKey)] storage_key: String,
+    ) -> Result<Option<WebLightClient>, JsValue> {
+        let store = BrowserStore::new(Some(storage_key));
+        if store.load().map_err(thrown)?.is_none() {
+            return Ok(None);
+        }
+        let client = PageClient::open(store, FetchTransport).map_err(thrown)?;
+        Ok(Some(WebLightClient {
+            inner: Rc::new(client),
+        }))
+    }
+
+    /// `{chain_id, height, time, header_hash, app_hash, read_height, primary, witnesses}` of the
+    /// trusted header.
+    #[wasm_bindgen(getter)]
+    pub fn summary(&self) -> Result<JsValue, JsValue> {
+        let state = self.inner.state();
+        let header = &state.light_block.signed_header.header;
+        to_js(&json!({
+            "chain_id": state.chain_id,
+            "height": state.height(),
+            "time": header.time.to_rfc3339(),
+            "header_hash": state.header_hash(),
+            "app_hash": hex::encode_upper(header.app_hash.as_bytes()),
+            "read_height": read_height(&state.light_block).ok(),
+            "primary": state.primary,
+            "witnesses": state.witnesses,
+        }))
+    }
+
+    /// Verifies up to the primary's latest header (or `target`), bisecting where it cannot skip,
+    /// and cross-checks it with the witnesses: the sync report.
+    pub fn sync(&self, target: Option<f64>) -> Promise {
+        let inner = self.inner.clone();
+        future_to_promise(async move {
+            let target = target.map(|t| whole("target height", t)).transpose()?;
+            let report = inner.sync(target, now()?).await.map_err(thrown)?;
+            to_js(&report)
+        })
+    }
+
+    /// Claim `id` with every round's committee and ballots, proven at the height below the
+    /// trusted header: `{claim, rounds, proof}`.
+    pub fn claim(&self, consensus: String, id: f64) -> Promise {
+        let inner = self.inner.clone();
+        future_to_promise(async move {
+            let id = whole("claim id", id)?;
+            to_js(&inner.claim(&consensus, id).await.map_err(thrown)?)
+        })
+    }
+
+    /// Registry asset `id`, proven: `{asset, proof}`.
+    pub fn asset(&self, registry: String, id: f64) -> Promise {
+        let inner = self.inner.clone();
+        future_to_promise(async move {
+            let id = whole("asset id", id)?;
+            to_js(&inner.asset(&registry, id).await.map_err(thrown)?)
+        })
+    }
+
+    /// An approved verifier build by its sha256, proven: `{verifier, proof}`.
+    pub fn verifier(&self, registry: String, hash: String) -> Promise {
+        let inner = self.inner.clone();
+        future_to_promise(
+            async move { to_js(&inner.verifier(&registry, &hash).await.map_err(thrown)?) },
+        )
+    }
 }
 
-/// Starts trusting `block` (from `lightBlockFromRpc`) if it hashes to `trustHash`; returns the
-/// trusted state to keep (in localStorage). `options` is JSON
+/// The input format a file's name implies (`npy`, `onnx_pb` or `json`), the one rule
+/// `poi-types` gives; `undefined` for any other name.
+#[wasm_bindgen(js_name = inputFormatOf)]
+pub fn input_format_of(#[wasm_bindgen(js_name = fileName)] file_name: &str) -> Option<String> {
+    let format = poi_types::consensus::InputFormat::from_file_name(file_name)?;
+    serde_json::to_value(format)
+        .ok()?
+        .as_str()
+        .map(str::to_string)
+}
+
+fn parse_block(json: &str) -> Result<LightBlock, JsValue> {
+    serde_json::from_str(json).map_err(|e| malformed("light block", e))
+}
+
+fn to_json(value: &impl serde::Serialize) -> Result<String, JsValue> {
+    serde_json::to_string(value).map_err(|e| malformed("result", e))
+}
+
+/// Starts trusting `block` (a light block's JSON) if it hashes to `trustHash`; returns the
+/// trusted state. `options` is JSON
 /// (`{"trust_threshold":[1,3],"trusting_period_secs":…,"clock_drift_secs":…}`), or absent for the
 /// defaults.
 #[wasm_bindgen(js_name = trustCheckpoint)]
@@ -90,13 +350,11 @@ pub fn trust_checkpoint(
     options: Option<String>,
     primary: &str,
     witnesses: Vec<String>,
-) -> Result<String, JsError> {
-    let block: LightBlock = serde_json::from_str(block)
-        .map_err(|e| thrown(LightClientError::malformed("light block", e)))?;
+) -> Result<String, JsValue> {
+    let block = parse_block(block)?;
     check_checkpoint(&block, trust_hash, chain_id.as_deref()).map_err(thrown)?;
     let options: TrustOptions = match options {
-        Some(json) => serde_json::from_str(&json)
-            .map_err(|e| thrown(LightClientError::malformed("trust options", e)))?,
+        Some(json) => serde_json::from_str(&json).map_err(|e| malformed("trust options", e))?,
         None => TrustOptions::default(),
     };
     options.to_options().map_err(thrown)?;
@@ -115,10 +373,9 @@ pub fn trust_checkpoint(
 /// `{"status":"verified","state":…}` with the new state, or `{"status":"not_enough_trust",
 /// "pivot":H}` when a header in between must be verified first.
 #[wasm_bindgen(js_name = verifyHeader)]
-pub fn verify_header(state: &str, untrusted: &str, now_ms: f64) -> Result<String, JsError> {
+pub fn verify_header(state: &str, untrusted: &str, now_ms: f64) -> Result<String, JsValue> {
     let mut state = TrustedState::from_json(state).map_err(thrown)?;
-    let untrusted: LightBlock = serde_json::from_str(untrusted)
-        .map_err(|e| thrown(LightClientError::malformed("light block", e)))?;
+    let untrusted = parse_block(untrusted)?;
     let options = state.options.to_options().map_err(thrown)?;
     let now = time_from_unix_ms(now_ms)?;
     match verify_step(&state.light_block, &untrusted, &options, now) {
@@ -140,142 +397,20 @@ pub fn verify_header(state: &str, untrusted: &str, now_ms: f64) -> Result<String
     }
 }
 
-/// Summary of a trusted state: chain, height, header hash, app hash, and the height reads are
-/// proven at.
-#[wasm_bindgen(js_name = describeState)]
-pub fn describe_state(state: &str) -> Result<String, JsError> {
-    let state = TrustedState::from_json(state).map_err(thrown)?;
-    let header = &state.light_block.signed_header.header;
-    to_json(&json!({
-        "chain_id": state.chain_id,
-        "height": state.height(),
-        "time": header.time.to_rfc3339(),
-        "header_hash": state.header_hash(),
-        "app_hash": hex::encode_upper(header.app_hash.as_bytes()),
-        "read_height": read_height(&state.light_block).ok(),
-        "primary": state.primary,
-        "witnesses": state.witnesses,
-    }))
-}
-
 /// The header hash of a light block, to compare a witness's block with the verified one.
 #[wasm_bindgen(js_name = headerHash)]
-pub fn header_hash(block: &str) -> Result<String, JsError> {
-    let block: LightBlock = serde_json::from_str(block)
-        .map_err(|e| thrown(LightClientError::malformed("light block", e)))?;
+pub fn header_hash(block: &str) -> Result<String, JsValue> {
+    let block = parse_block(block)?;
     Ok(block.signed_header.header.hash().to_string())
-}
-
-fn record_key(
-    kind: &str,
-    id: &str,
-    round: Option<u8>,
-    operator: Option<String>,
-) -> Result<RecordKey, JsError> {
-    let number = || {
-        id.parse::<u64>()
-            .map_err(|e| thrown(LightClientError::malformed("record id", e)))
-    };
-    let round =
-        || round.ok_or_else(|| thrown(LightClientError::malformed("record key", "round missing")));
-    Ok(match kind {
-        "asset" => RecordKey::Asset(number()?),
-        "verifier" => RecordKey::Verifier(id.to_ascii_lowercase()),
-        "claim" => RecordKey::Claim(number()?),
-        "committee" => RecordKey::Committee {
-            claim: number()?,
-            round: round()?,
-        },
-        "ballot" => RecordKey::Ballot {
-            claim: number()?,
-            round: round()?,
-            operator: operator.ok_or_else(|| {
-                thrown(LightClientError::malformed(
-                    "record key",
-                    "operator missing",
-                ))
-            })?,
-        },
-        other => {
-            return Err(thrown(LightClientError::malformed(
-                "record kind",
-                format!("{other} (expected asset, verifier, claim, committee or ballot)"),
-            )));
-        }
-    })
-}
-
-/// The `wasm` store key (hex) to pass to `abci_query` for a record of `contract`.
-#[wasm_bindgen(js_name = recordStoreKey)]
-pub fn record_store_key(
-    contract: &str,
-    kind: &str,
-    id: &str,
-    round: Option<u8>,
-    operator: Option<String>,
-) -> Result<String, JsError> {
-    let key = record_key(kind, id, round, operator)?;
-    let canonical = canonical_address(contract).map_err(thrown)?;
-    Ok(hex::encode(contract_store_key(
-        &canonical,
-        &key.storage_key(),
-    )))
-}
-
-/// Proves the `abci_query` reply for a record against the trusted state and decodes it:
-/// `{"record": … or null, "proof": {height, app_hash, contract}}`.
-#[wasm_bindgen(js_name = proveRecord)]
-pub fn prove_record(
-    state: &str,
-    contract: &str,
-    kind: &str,
-    id: &str,
-    round: Option<u8>,
-    operator: Option<String>,
-    abci_reply: &str,
-) -> Result<String, JsError> {
-    let state = TrustedState::from_json(state).map_err(thrown)?;
-    let key = record_key(kind, id, round, operator)?;
-    let full_key = contract_store_key(
-        &canonical_address(contract).map_err(thrown)?,
-        &key.storage_key(),
-    );
-    let reply = parse_json("abci_query", abci_reply)?;
-    let result = crate::light_block::rpc_result(&reply).map_err(thrown)?;
-    let answer = parse_store_query(result).map_err(thrown)?;
-    let (value, provenance) =
-        prove_read(&state.light_block, contract, &full_key, &answer).map_err(thrown)?;
-    // Decoding into the shared types checks the record's shape, not just that it is JSON.
-    let record = match value {
-        None => Value::Null,
-        Some(bytes) => match &key {
-            RecordKey::Asset(_) => typed::<Asset>(&key, &bytes)?,
-            RecordKey::Verifier(_) => typed::<Verifier>(&key, &bytes)?,
-            RecordKey::Claim(_) => typed::<Claim>(&key, &bytes)?,
-            RecordKey::Committee { .. } => typed::<Vec<Member>>(&key, &bytes)?,
-            RecordKey::Ballot { .. } => typed::<Ballot>(&key, &bytes)?,
-        },
-    };
-    to_json(&json!({ "record": record, "proof": provenance }))
-}
-
-/// `bytes` decoded as a `T` record, as JSON for the page.
-fn typed<T: serde::de::DeserializeOwned + serde::Serialize>(
-    key: &RecordKey,
-    bytes: &[u8],
-) -> Result<Value, JsError> {
-    let record: T = decode(key, bytes).map_err(thrown)?;
-    serde_json::to_value(record).map_err(|e| JsError::new(&e.to_string()))
 }
 
 /// The same step with tendermint's ProdVerifier, for the benchmark only.
 #[cfg(feature = "bench-prod-verifier")]
 #[wasm_bindgen(js_name = verifyHeaderProd)]
-pub fn verify_header_prod(state: &str, untrusted: &str, now_ms: f64) -> Result<bool, JsError> {
+pub fn verify_header_prod(state: &str, untrusted: &str, now_ms: f64) -> Result<bool, JsValue> {
     use tendermint_light_client_verifier::{ProdVerifier, Verdict, Verifier as _};
     let state = TrustedState::from_json(state).map_err(thrown)?;
-    let untrusted: LightBlock = serde_json::from_str(untrusted)
-        .map_err(|e| thrown(LightClientError::malformed("light block", e)))?;
+    let untrusted = parse_block(untrusted)?;
     let options = state.options.to_options().map_err(thrown)?;
     let verdict = ProdVerifier::default().verify_update_header(
         untrusted.as_untrusted_state(),

@@ -4,7 +4,7 @@
 mod support;
 
 use poi_light_client::LightClientError;
-use poi_light_client::verifier::{StepFailure, verify_step};
+use poi_light_client::headers::{StepFailure, verify_step};
 use support::commits::*;
 use tendermint_light_client_verifier::types::LightBlock;
 use tendermint_light_client_verifier::{ProdVerifier, Verdict, Verifier as _};

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use poi_light_client::verifier::{StepFailure, verify_step};
+use poi_light_client::headers::{StepFailure, verify_step};
 use serde::Deserialize;
 use tendermint::Time;
 use tendermint_light_client_verifier::options::Options;

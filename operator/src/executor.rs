@@ -1,4 +1,4 @@
-//! Re-running a claim the way the light client does (`poi_light_client::recheck`), with the
+//! Re-running a claim the way the light client does (`poi_recheck`), with the
 //! operator's content cache, limits and compiled verifiers, and turning the outcome into a
 //! [`Decision`].
 
@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use poi_client::Chain;
 use poi_client::deployments::Contracts;
 use poi_content::{FetchPolicy, Store as ContentStore, fetch_verified};
-use poi_light_client::recheck::{self, ReexecutionError};
+use poi_recheck::{self as recheck, ReexecutionError};
 use poi_types::ContentHash;
 use poi_types::consensus::Claim;
 use poi_types::registry::{

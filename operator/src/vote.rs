@@ -5,7 +5,7 @@
 //! be verified as stated — a rejection naming the reason. It is never the claimed hash copied.
 
 use poi_content::ContentError;
-use poi_light_client::recheck::ReexecutionError;
+use poi_recheck::ReexecutionError;
 use poi_types::ContentHash;
 use poi_types::consensus::{Claim, Vote};
 use poi_verifier_host::HostError;

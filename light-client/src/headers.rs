@@ -2,7 +2,8 @@
 //!
 //! tendermint's predicates decide; [`BatchVotingPowerCalculator`] counts the power. [`sync`]
 //! reaches a target height by skipping, bisecting where the validator set changed too much to
-//! skip — over any [`BlockSource`], so the same logic serves the RPC client and the tests.
+//! skip — over any [`BlockSource`], so the same logic serves a node (natively or in a page) and
+//! the tests.
 
 use std::time::Duration;
 
@@ -129,16 +130,17 @@ fn describe(
     }
 }
 
-/// Where light blocks come from: an RPC server, a witness, a test fixture.
+/// Where light blocks come from: an RPC node, a witness, a test fixture.
+#[allow(async_fn_in_trait)]
 pub trait BlockSource {
-    fn light_block(&mut self, height: u64) -> Result<LightBlock, LightClientError>;
+    async fn light_block(&self, height: u64) -> Result<LightBlock, LightClientError>;
 }
 
 /// Verifies `target` from `trusted`, fetching intermediate headers from `source` where the
 /// validator set changed too much to skip. Returns the verified blocks in the order they were
 /// trusted, ending with `target`.
-pub fn sync(
-    source: &mut impl BlockSource,
+pub async fn sync(
+    source: &impl BlockSource,
     trusted: &LightBlock,
     target: LightBlock,
     options: &Options,
@@ -149,14 +151,14 @@ pub fn sync(
     while let Some(candidate) = pending.last() {
         let base = verified.last().unwrap_or(trusted);
         match verify_step(base, candidate, options, now) {
-            Ok(()) => verified.push(pending.pop().expect("a candidate was just inspected")),
+            Ok(()) => verified.extend(pending.pop()),
             Err(StepFailure::NotEnoughTrust) => {
                 let pivot = bisection_pivot(base.height().value(), candidate.height().value())
                     .ok_or_else(|| LightClientError::InvalidHeader {
                         height: candidate.height().value(),
                         detail: "not enough trust in an adjacent header".into(),
                     })?;
-                pending.push(source.light_block(pivot)?);
+                pending.push(source.light_block(pivot).await?);
             }
             Err(StepFailure::Invalid(e)) => return Err(e),
         }

@@ -1,8 +1,10 @@
-//! Re-running a claim: fetch the model and inputs it names, check them against the hashes it
-//! commits to, run the verifier artefact it names in wasmer, and compare output hashes.
+//! `poi-recheck`: re-running a claim. Fetch the model and inputs it names, check them against the
+//! hashes it commits to, run the verifier artefact it names in wasmer, and compare output hashes.
 //!
-//! The steps are public on their own because the operator daemon takes the same ones (with its
-//! own content store and limits) before it votes: a claim is re-executed in one way only.
+//! `poi light recheck` runs it on a claim the light client proved; the operator daemon takes the
+//! same steps (with its own content store and limits) before it votes, which is why they are
+//! public one by one: a claim is re-executed in one way only. Browsers take the same steps with
+//! the same verifier bytes in JavaScript's wasm engine.
 
 use std::path::PathBuf;
 
@@ -12,8 +14,6 @@ use poi_verifier::Limits;
 use poi_verifier::input::{InputFormat as DecoderFormat, NamedInput};
 use poi_verifier_host::{HostConfig, HostError, HostVerification, WasmVerifier};
 use serde::Serialize;
-
-use crate::error::LightClientError;
 
 /// Largest file fetched for a re-check.
 pub const MAX_FETCH_BYTES: u64 = 2 << 30;
@@ -28,12 +28,6 @@ pub enum ReexecutionError {
     /// The verifier artefact refused, trapped or ran out of points.
     #[error(transparent)]
     Verifier(#[from] HostError),
-}
-
-impl From<ReexecutionError> for LightClientError {
-    fn from(e: ReexecutionError) -> Self {
-        LightClientError::Recheck(e.to_string())
-    }
 }
 
 /// The bytes a claim is about, checked against its hashes.
@@ -125,7 +119,7 @@ pub fn recheck(
     model_uri: &str,
     verifier_wasm: &[u8],
     cache_dir: Option<PathBuf>,
-) -> Result<RecheckReport, LightClientError> {
+) -> Result<RecheckReport, ReexecutionError> {
     let policy = FetchPolicy {
         max_bytes: MAX_FETCH_BYTES,
         ..FetchPolicy::default()
@@ -136,8 +130,7 @@ pub fn recheck(
         Some(claim.verifier_hash.as_str()),
         HostConfig::default(),
         cache_dir,
-    )
-    .map_err(ReexecutionError::from)?;
+    )?;
     let verification = run(claim, &content, &verifier)?;
     let committed = claim.output.output_hash.as_str().to_string();
     Ok(RecheckReport {

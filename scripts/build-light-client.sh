@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the light client for browsers and Node: poi-light-client for wasm32, then wasm-bindgen
 # (the version Cargo.lock pins, installed by scripts/setup.sh) writes the ES module and its wasm
-# into www/light-client/. The same verification code the `poi light` commands run natively.
+# into www/light-client/ with its TypeScript declarations. The same client the `poi light`
+# commands run natively.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -20,6 +21,6 @@ export CARGO_TARGET_DIR="$target"
 # the lock of the native release build that `make test` runs beside it.
 cargo build --locked -q -p poi-light-client --lib --profile light-client-wasm --target wasm32-unknown-unknown \
     ${features:+--features "$features"}
-"$bindgen" --target web --no-typescript --out-dir "$out" \
+"$bindgen" --target web --out-dir "$out" \
     "$target/wasm32-unknown-unknown/light-client-wasm/poi_light_client.wasm"
 echo "light client: $(du -h "$out/poi_light_client_bg.wasm" | cut -f1) in $out"

@@ -20,10 +20,18 @@ use crate::error::OperatorError;
 use crate::store::{Duty, Stage, Store};
 use crate::vote::Basis;
 
+/// This operator's ballot in a round, as the chain holds it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OnChain {
+    pub commitment: Option<String>,
+    /// Whether the vote has been revealed.
+    pub revealed: bool,
+}
+
 /// What a seat needs from the chain.
 pub trait SeatChain {
-    /// The commitment the chain holds from this operator in the claim's round, if any.
-    fn commitment(&self, claim_id: u64, round: u8) -> Result<Option<String>, ChainError>;
+    /// This operator's ballot in the claim's round (empty if it has none).
+    fn ballot(&self, claim_id: u64, round: u8) -> Result<OnChain, ChainError>;
     /// The transaction with `hash` if it is in a block; an error if it is there but failed.
     fn lookup(&self, hash: &str) -> Result<Option<TxResult>, ChainError>;
     /// Simulates and signs `msg` with the account's current sequence.
@@ -44,7 +52,7 @@ pub struct LiveChain<'a> {
 }
 
 impl SeatChain for LiveChain<'_> {
-    fn commitment(&self, claim_id: u64, round: u8) -> Result<Option<String>, ChainError> {
+    fn ballot(&self, claim_id: u64, round: u8) -> Result<OnChain, ChainError> {
         let ballots: BallotsResponse = self.chain.smart_query(
             self.consensus,
             &QueryMsg::Ballots {
@@ -56,8 +64,11 @@ impl SeatChain for LiveChain<'_> {
             .ballots
             .into_iter()
             .find(|b| b.operator.as_str() == self.signer.address.as_ref())
-            .and_then(|b| b.commitment)
-            .map(|c| c.to_string()))
+            .map(|b| OnChain {
+                commitment: b.commitment.map(|c| c.to_string()),
+                revealed: b.vote.is_some(),
+            })
+            .unwrap_or_default())
     }
 
     fn lookup(&self, hash: &str) -> Result<Option<TxResult>, ChainError> {
@@ -173,7 +184,7 @@ fn commit(
     now: Moment,
 ) -> Result<Progress, OperatorError> {
     // Whatever was sent before, the chain's ballot says whether it landed.
-    if let Some(on_chain) = chain.commitment(duty.claim_id, duty.round)? {
+    if let Some(on_chain) = chain.ballot(duty.claim_id, duty.round)?.commitment {
         if Some(&on_chain) == duty.commitment.as_ref() {
             return land(duty, store, Stage::Committed);
         }
@@ -226,6 +237,11 @@ fn reveal(
             Ok(None) => {}
             Err(e) if e.is_transient() => return Err(e.into()),
             Err(_) => {}
+        }
+        // An earlier reveal than the one on record may be the one that landed (a retry replaced
+        // the hash): the ballot knows.
+        if chain.ballot(duty.claim_id, duty.round)?.revealed {
+            return land(duty, store, Stage::Revealed);
         }
     }
     if now.height < duty.commit_end {
@@ -322,6 +338,7 @@ mod tests {
     #[derive(Default)]
     struct ScriptedChain {
         ballot: RefCell<Option<String>>,
+        revealed: RefCell<bool>,
         included: RefCell<HashMap<String, TxResult>>,
         /// Each broadcast takes the next fault, if any.
         faults: RefCell<VecDeque<Fault>>,
@@ -356,9 +373,13 @@ mod tests {
     impl ScriptedChain {
         fn include(&self, hash: &str) {
             let msg = self.signed.borrow()[hash].clone();
-            if let ExecuteMsg::CommitVote { commitment, .. } = &msg {
+            match &msg {
                 // The contract keeps the first commitment only.
-                self.ballot.borrow_mut().get_or_insert(commitment.clone());
+                ExecuteMsg::CommitVote { commitment, .. } => {
+                    self.ballot.borrow_mut().get_or_insert(commitment.clone());
+                }
+                ExecuteMsg::RevealVote { .. } => *self.revealed.borrow_mut() = true,
+                _ => {}
             }
             self.included
                 .borrow_mut()
@@ -375,11 +396,14 @@ mod tests {
     }
 
     impl SeatChain for ScriptedChain {
-        fn commitment(&self, _: u64, _: u8) -> Result<Option<String>, ChainError> {
+        fn ballot(&self, _: u64, _: u8) -> Result<OnChain, ChainError> {
             if *self.unreachable.borrow() {
                 return Err(self.down());
             }
-            Ok(self.ballot.borrow().clone())
+            Ok(OnChain {
+                commitment: self.ballot.borrow().clone(),
+                revealed: *self.revealed.borrow(),
+            })
         }
 
         fn lookup(&self, hash: &str) -> Result<Option<TxResult>, ChainError> {
@@ -612,6 +636,25 @@ mod tests {
         seat.duty = seat.store.get(7, 1).unwrap().unwrap();
         assert_eq!(seat.duty.stage, Stage::Committed);
         assert_eq!(run_block(&mut seat, &chain, 25), ["Sent", "Landed", "Idle"]);
+        assert_eq!(seat.duty.stage, Stage::Revealed);
+    }
+
+    #[test]
+    fn a_slow_reveal_that_lands_after_its_retry_was_signed_is_still_counted() {
+        let mut seat = decided_seat("reveal-retry");
+        let chain = ScriptedChain::default();
+        run_block(&mut seat, &chain, 12);
+        chain.faults.borrow_mut().push_back(Fault::Slow);
+        assert_eq!(run_block(&mut seat, &chain, 20), ["Sent"]);
+        let first = seat.duty.reveal_tx.clone().unwrap();
+        // Not found in the next block: signed again (a stale sequence the node refuses), and the
+        // hash on record is now the retry's.
+        chain.faults.borrow_mut().push_back(Fault::StaleSequence);
+        assert_eq!(run_block(&mut seat, &chain, 21), ["Failed"]);
+        assert_ne!(seat.duty.reveal_tx.as_ref(), Some(&first));
+        // Then the first lands: the ballot shows the vote, and the seat is revealed, not missed.
+        chain.include(&first);
+        assert_eq!(run_block(&mut seat, &chain, 22), ["Landed", "Idle"]);
         assert_eq!(seat.duty.stage, Stage::Revealed);
     }
 

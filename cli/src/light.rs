@@ -51,6 +51,13 @@ pub enum LightCommand {
     },
     /// A claim with its status, rounds, committees and ballots, proven from contract storage.
     Claim { id: u64 },
+    /// The newest claims (or those below --before), each proven from contract storage.
+    Claims {
+        #[arg(long)]
+        before: Option<u64>,
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+    },
     /// A registry asset, proven from contract storage.
     Asset { id: u64 },
     /// An approved verifier build, proven from contract storage.
@@ -198,6 +205,32 @@ pub fn run(args: LightArgs, session: &LightSession) -> Result<bool> {
                         };
                         out.push_str(&format!("\n  {operator}: {vote}"));
                     }
+                }
+                out
+            })?;
+            Ok(true)
+        }
+        LightCommand::Claims { before, limit } => {
+            let client = synced(store)?;
+            let consensus = Deployments::address_of(session.deployments, "consensus")?;
+            let page = block_on(client.claims(&consensus, before, limit))?;
+            print(json, &page, || {
+                let mut out = format!(
+                    "{} claims, proven at height {} against app hash {}",
+                    page.total, page.proof.height, page.proof.app_hash
+                );
+                for c in &page.claims {
+                    out.push_str(&format!(
+                        "\n{:>6}  {:<8} {:<9} model {}",
+                        c.id,
+                        c.status.as_str(),
+                        c.verdict
+                            .map_or("-".into(), |v| format!("{v:?}").to_lowercase()),
+                        c.model_id
+                    ));
+                }
+                if let Some(before) = page.next_before {
+                    out.push_str(&format!("\nmore: --before {before}"));
                 }
                 out
             })?;

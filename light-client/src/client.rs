@@ -16,8 +16,8 @@ use crate::error::LightClientError;
 use crate::headers::{self, TrustOptions};
 use crate::node::{Node, Transport};
 use crate::records::{
-    Provenance, RecordKey, VerifiedAsset, VerifiedClaim, VerifiedRound, VerifiedVerifier, decode,
-    prove_read, read_height,
+    Provenance, RecordKey, VerifiedAsset, VerifiedClaim, VerifiedClaims, VerifiedRound,
+    VerifiedVerifier, decode, prove_read, read_height,
 };
 use crate::storage_key::{canonical_address, contract_store_key};
 use crate::store::{TrustStore, TrustedState};
@@ -238,6 +238,41 @@ impl<T: Transport, S: TrustStore> LightClient<T, S> {
         let key = RecordKey::Verifier(hash.to_ascii_lowercase());
         let (verifier, proof) = self.require(&key, self.read_record(registry, &key).await?)?;
         Ok(VerifiedVerifier { verifier, proof })
+    }
+
+    /// Up to `limit` claims with ids below `before` (all of them when none), newest first. The
+    /// counter and every claim on the page are proven at the same height, so the page is exactly
+    /// what the chain held there: no claim can be left out or made up.
+    pub async fn claims(
+        &self,
+        consensus: &str,
+        before: Option<u64>,
+        limit: u32,
+    ) -> Result<VerifiedClaims, LightClientError> {
+        let key = RecordKey::NextClaimId;
+        // Before the first claim the counter has not been written: there are none.
+        let (next, proof) = self.read_record::<u64>(consensus, &key).await?;
+        let next = next.unwrap_or(1).max(1);
+        let total = next - 1;
+        let top = before.map_or(next, |b| b.min(next));
+        let ids: Vec<u64> = (1..top).rev().take(limit as usize).collect();
+        let mut claims = Vec::with_capacity(ids.len());
+        for id in &ids {
+            let key = RecordKey::Claim(*id);
+            let (claim, _) = self.require(
+                &key,
+                self.read_record::<poi_types::consensus::Claim>(consensus, &key)
+                    .await?,
+            )?;
+            claims.push(claim);
+        }
+        let next_before = ids.last().copied().filter(|last| *last > 1);
+        Ok(VerifiedClaims {
+            claims,
+            total,
+            next_before,
+            proof,
+        })
     }
 
     /// The claim, and for each of its rounds the committee and every member's ballot.

@@ -22,6 +22,8 @@ pub enum RecordKey {
     Verifier(String),
     /// Consensus: a claim by id.
     Claim(u64),
+    /// Consensus: the id the next claim gets, which bounds the ids there are.
+    NextClaimId,
     /// Consensus: the committee of a claim's round.
     Committee { claim: u64, round: u8 },
     /// Consensus: a committee member's ballot in a round.
@@ -39,6 +41,8 @@ impl RecordKey {
             RecordKey::Asset(id) => map_key(registry::storage::ASSETS, &[&id.to_be_bytes()]),
             RecordKey::Verifier(hash) => map_key(registry::storage::VERIFIERS, &[hash.as_bytes()]),
             RecordKey::Claim(id) => map_key(consensus::storage::CLAIMS, &[&id.to_be_bytes()]),
+            // An `Item` is stored under its namespace alone.
+            RecordKey::NextClaimId => consensus::storage::NEXT_CLAIM_ID.as_bytes().to_vec(),
             RecordKey::Committee { claim, round } => map_key(
                 consensus::storage::COMMITTEES,
                 &[&claim.to_be_bytes(), &[*round]],
@@ -59,6 +63,7 @@ impl RecordKey {
             RecordKey::Asset(_) => "asset",
             RecordKey::Verifier(_) => "verifier",
             RecordKey::Claim(_) => "claim",
+            RecordKey::NextClaimId => "claim counter",
             RecordKey::Committee { .. } => "committee",
             RecordKey::Ballot { .. } => "ballot",
         }
@@ -68,6 +73,7 @@ impl RecordKey {
         match self {
             RecordKey::Asset(id) | RecordKey::Claim(id) => id.to_string(),
             RecordKey::Verifier(hash) => hash.clone(),
+            RecordKey::NextClaimId => "next".into(),
             RecordKey::Committee { claim, round } => format!("{claim}/{round}"),
             RecordKey::Ballot {
                 claim,
@@ -105,6 +111,17 @@ pub struct VerifiedAsset {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct VerifiedVerifier {
     pub verifier: Verifier,
+    pub proof: Provenance,
+}
+
+/// A page of claims, newest first, all proven at one height.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VerifiedClaims {
+    pub claims: Vec<Claim>,
+    /// How many claims there are (the proven counter less one).
+    pub total: u64,
+    /// The id to pass as `before` for the next page; none on the last one.
+    pub next_before: Option<u64>,
     pub proof: Provenance,
 }
 

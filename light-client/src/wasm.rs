@@ -301,6 +301,21 @@ impl WebLightClient {
         })
     }
 
+    /// Up to `limit` claims with ids below `before` (the newest when absent), newest first:
+    /// `{claims, total, next_before, proof}`.
+    pub fn claims(&self, consensus: String, before: Option<f64>, limit: u32) -> Promise {
+        let inner = self.inner.clone();
+        future_to_promise(async move {
+            let before = before.map(|b| whole("claim id", b)).transpose()?;
+            to_js(
+                &inner
+                    .claims(&consensus, before, limit)
+                    .await
+                    .map_err(thrown)?,
+            )
+        })
+    }
+
     /// Registry asset `id`, proven: `{asset, proof}`.
     pub fn asset(&self, registry: String, id: f64) -> Promise {
         let inner = self.inner.clone();

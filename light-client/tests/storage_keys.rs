@@ -22,7 +22,11 @@ fn registry_keys_match_the_registry_contract() {
 
 #[test]
 fn consensus_keys_match_the_consensus_contract() {
-    use poi_consensus::state::{BALLOTS, COMMITTEES, claims};
+    use poi_consensus::state::{BALLOTS, COMMITTEES, NEXT_CLAIM_ID, claims};
+    assert_eq!(
+        RecordKey::NextClaimId.storage_key(),
+        NEXT_CLAIM_ID.as_slice().to_vec()
+    );
     let operator =
         Addr::unchecked("wasm1qg5ega6dykkxc307y25pecuufrjkxkaggkkxh7nad0vhyhtuhw3sqaa3c5");
     for (claim, round) in [(1u64, 1u8), (42, 2), (u64::MAX, 255)] {

@@ -8,7 +8,7 @@ use poi_types::consensus::{Ballot, Claim, Config, Member, OperatorRecord, Params
 pub const CONFIG: Item<Config> = Item::new("config");
 pub const PARAMS: Item<Params> = Item::new("params");
 /// The id the next claim gets; ids start at 1.
-pub const NEXT_CLAIM_ID: Item<u64> = Item::new("next_claim_id");
+pub const NEXT_CLAIM_ID: Item<u64> = Item::new(storage::NEXT_CLAIM_ID);
 /// Mixed from every revealed salt; committees are drawn from it. See [`crate::committee`].
 pub const SEED: Item<[u8; 32]> = Item::new("seed");
 /// Committee of each round: (claim id, round number).

@@ -513,6 +513,9 @@ pub mod storage {
     pub const COMMITTEES: &str = "committees";
     /// Ballots keyed by (claim id, round number, operator address).
     pub const BALLOTS: &str = "ballots";
+    /// The id the next claim gets (a cw-storage-plus `Item<u64>`, JSON); ids start at 1, so the
+    /// claims are 1 up to one below it.
+    pub const NEXT_CLAIM_ID: &str = "next_claim_id";
 }
 
 /// Keys of the `wasm` event attributes clients read from the consensus contract's transactions.

@@ -115,12 +115,14 @@ done
 echo "every operator has claimed its rewards"
 snapshot after
 # What each account paid in gas between the two snapshots, from the node's transaction index.
-for who in "${people[@]}" "${operators[@]}"; do echo "$who $(address_of "$who")"; done \
-    | python3 - "$rpc_url" "$(cat "$demo/before.height")" "$(cat "$demo/after.height")" >"$demo/fees.txt" <<'PY'
+accounts=()
+for who in "${people[@]}" "${operators[@]}"; do accounts+=("$who=$(address_of "$who")"); done
+python3 - "$rpc_url" "$(cat "$demo/before.height")" "$(cat "$demo/after.height")" "${accounts[@]}" \
+    >"$demo/fees.txt" <<'PY'
 import json, re, sys, urllib.parse, urllib.request
 rpc, low, high = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-for line in sys.stdin:
-    who, address = line.split()
+for account in sys.argv[4:]:
+    who, address = account.split("=")
     paid, page = 0, 1
     while True:
         query = f"tx.fee_payer='{address}' AND tx.height>{low} AND tx.height<={high}"

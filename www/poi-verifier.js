@@ -1,6 +1,8 @@
 // poi's verifier in the browser and in Node: loads poi_verifier.wasm, checks its sha256 against
 // the one approved on chain, and runs models with it. The same bytes run in wasmer for operators,
-// so the output hash is the same everywhere. A plain ES module: no bundler, no dependencies.
+// so the output hash is the same everywhere. The request it is sent is encoded by the Rust
+// encoder the wasmer host uses (`poi-verifier-abi`, through the light client's wasm-bindgen build
+// in ./light-client/). A plain ES module: no bundler.
 //
 //   import { loadVerifier } from "./poi-verifier.js";
 //   const verifier = await loadVerifier(wasmBytes, { sha256: "…approved hash…" });
@@ -8,7 +10,22 @@
 //     { name: "input", format: "npy", bytes: inputBytes },   // format: npy | onnx_pb | json
 //   ]);
 
-const FORMATS = { npy: 0, onnx_pb: 1, json: 2 };
+import initBindings, { initSync, encodeVerifierRequest } from "./light-client/poi_light_client.js";
+
+let bindings;
+function loadBindings() {
+  bindings ??= (async () => {
+    if (typeof process === "object" && process.versions?.node) {
+      // Node's fetch cannot read the file the bindings would fetch.
+      const { readFile } = await import("node:fs/promises");
+      initSync({ module: await readFile(new URL("./light-client/poi_light_client_bg.wasm", import.meta.url)) });
+    } else {
+      await initBindings();
+    }
+  })();
+  return bindings;
+}
+
 
 /** Thrown for every failure: `kind` names it (the verifier's error kinds, or "trap", "hash", "abi"). */
 export class VerifierError extends Error {
@@ -28,35 +45,6 @@ export async function sha256Hex(bytes) {
   return hex(new Uint8Array(await crypto.subtle.digest("SHA-256", bytes)));
 }
 
-function encodeRequest(verifierHash, model, inputs, limits = {}) {
-  const text = new TextEncoder();
-  const names = inputs.map((i) => text.encode(i.name));
-  let size = 4 + 1 + 32 + 4 * 8 + 8 + model.length + 4;
-  inputs.forEach((input, k) => (size += 1 + 4 + names[k].length + 8 + input.bytes.length));
-  const out = new Uint8Array(size);
-  const view = new DataView(out.buffer);
-  let at = 0;
-  out.set(text.encode("POIV"), at); at += 4;
-  out[at++] = 1;
-  out.set(verifierHash, at); at += 32;
-  for (const key of ["max_model_bytes", "max_nodes", "max_tensor_elements", "max_flops"]) {
-    view.setBigUint64(at, BigInt(limits[key] ?? 0), true); at += 8;
-  }
-  view.setBigUint64(at, BigInt(model.length), true); at += 8;
-  out.set(model, at); at += model.length;
-  view.setUint32(at, inputs.length, true); at += 4;
-  inputs.forEach((input, k) => {
-    const format = FORMATS[input.format];
-    if (format === undefined) throw new VerifierError("request", `unknown input format ${input.format}`);
-    out[at++] = format;
-    view.setUint32(at, names[k].length, true); at += 4;
-    out.set(names[k], at); at += names[k].length;
-    view.setBigUint64(at, BigInt(input.bytes.length), true); at += 8;
-    out.set(input.bytes, at); at += input.bytes.length;
-  });
-  return out;
-}
-
 /**
  * Compiles the verifier. `options.sha256`, if given, must match the bytes (the hash approved in
  * the registry); a mismatch is refused before anything runs.
@@ -67,6 +55,7 @@ export async function loadVerifier(wasmBytes, options = {}) {
   if (options.sha256 && options.sha256.toLowerCase() !== digest) {
     throw new VerifierError("hash", `verifier sha256 is ${digest}, expected ${options.sha256}`);
   }
+  await loadBindings();
   const module = await WebAssembly.compile(bytes);
   const imports = WebAssembly.Module.imports(module);
   if (imports.length > 0) {
@@ -79,7 +68,6 @@ export class Verifier {
   constructor(module, sha256) {
     this.module = module;
     this.sha256 = sha256;
-    this.hashBytes = Uint8Array.from(sha256.match(/../g), (h) => parseInt(h, 16));
   }
 
   /**
@@ -88,7 +76,12 @@ export class Verifier {
    * outputs: [{ name, dtype, shape }], encoding: Uint8Array }.
    */
   async verify(model, inputs, limits = {}) {
-    const request = encodeRequest(this.hashBytes, model, inputs, limits);
+    let request;
+    try {
+      request = encodeVerifierRequest(this.sha256, model, inputs, limits);
+    } catch (e) {
+      throw new VerifierError("request", e.message);
+    }
     // Asynchronous: browsers refuse to instantiate a module this large synchronously.
     const instance = await WebAssembly.instantiate(this.module, {});
     const e = instance.exports;

@@ -63,7 +63,6 @@ fn named_file(raw: &str, what: &str) -> Result<NamedInput> {
         .split_once('=')
         .ok_or_else(|| anyhow!("{what} {raw:?}: expected NAME=PATH"))?;
     let format = poi_types::consensus::InputFormat::from_file_name(path)
-        .map(poi_recheck::decoder_format)
         .ok_or_else(|| anyhow!("{what} {path}: use a .npy, .pb or .json file"))?;
     Ok(NamedInput {
         name: name.to_string(),

@@ -345,6 +345,83 @@ pub fn input_format_of(#[wasm_bindgen(js_name = fileName)] file_name: &str) -> O
         .map(str::to_string)
 }
 
+/// The request `poi_verifier.wasm`'s `poi_verify` takes (the encoding of `poi-verifier-abi`, the one
+/// the wasmer host sends): `verifierHash` is the artefact's sha256 (hex), `inputs` an array of
+/// `{name, format, bytes}` with `format` one of `npy`, `onnx_pb`, `json`, and `limits` an optional
+/// `{max_model_bytes, max_nodes, max_tensor_elements, max_flops}` (absent or 0: the default).
+#[wasm_bindgen(js_name = encodeVerifierRequest)]
+pub fn encode_verifier_request(
+    #[wasm_bindgen(js_name = verifierHash)] verifier_hash: &str,
+    model: Vec<u8>,
+    inputs: Vec<JsValue>,
+    limits: JsValue,
+) -> Result<Vec<u8>, JsValue> {
+    use poi_verifier_abi::{InputFormat, Limits, NamedInput, Request};
+    let request_error = |reason: String| {
+        let error = js_sys::Error::new(&reason);
+        let _ = Reflect::set(&error, &"kind".into(), &"request".into());
+        JsValue::from(error)
+    };
+    let verifier_hash: [u8; 32] = hex::decode(verifier_hash)
+        .ok()
+        .and_then(|h| h.try_into().ok())
+        .ok_or_else(|| {
+            request_error(format!(
+                "verifier hash {verifier_hash:?} is not 32 bytes of hex"
+            ))
+        })?;
+    let field =
+        |object: &JsValue, name: &str| Reflect::get(object, &name.into()).unwrap_or_default();
+    let inputs = inputs
+        .iter()
+        .map(|input| {
+            let name = field(input, "name")
+                .as_string()
+                .ok_or_else(|| request_error("an input without a name".into()))?;
+            let format_name = field(input, "format").as_string().unwrap_or_default();
+            let format: InputFormat = serde_json::from_value(Value::String(format_name.clone()))
+                .map_err(|_| {
+                    request_error(format!(
+                        "input {name}: unknown input format {format_name:?} (npy, onnx_pb or json)"
+                    ))
+                })?;
+            let bytes = field(input, "bytes")
+                .dyn_into::<js_sys::Uint8Array>()
+                .map_err(|_| request_error(format!("input {name}: bytes are not a Uint8Array")))?
+                .to_vec();
+            Ok(NamedInput {
+                name,
+                format,
+                bytes,
+            })
+        })
+        .collect::<Result<Vec<_>, JsValue>>()?;
+    // 0 asks the artefact for its own default.
+    let limit = |name: &str| -> Result<u64, JsValue> {
+        let value = if limits.is_object() {
+            field(&limits, name)
+        } else {
+            JsValue::UNDEFINED
+        };
+        match value.as_f64() {
+            None => Ok(0),
+            Some(n) => whole("limit", n),
+        }
+    };
+    Ok(Request {
+        verifier_hash,
+        limits: Limits {
+            max_model_bytes: limit("max_model_bytes")?,
+            max_nodes: limit("max_nodes")?,
+            max_tensor_elements: limit("max_tensor_elements")?,
+            max_flops: limit("max_flops")?,
+        },
+        model,
+        inputs,
+    }
+    .encode())
+}
+
 fn parse_block(json: &str) -> Result<LightBlock, JsValue> {
     serde_json::from_str(json).map_err(|e| malformed("light block", e))
 }

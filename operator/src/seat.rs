@@ -507,9 +507,13 @@ mod tests {
                     .unwrap()
                     .to_string(),
             );
+            // As the daemon does: a transaction not yet in a block is looked up next block.
             if matches!(
                 progress,
-                Progress::Idle | Progress::Missed(_) | Progress::Failed { .. }
+                Progress::Idle
+                    | Progress::Missed(_)
+                    | Progress::Failed { .. }
+                    | Progress::Sent { result: None, .. }
             ) {
                 break;
             }

@@ -95,7 +95,8 @@ pub fn computed(claim: &Claim, ours: ContentHash, within: Option<bool>) -> Decis
             accept,
             output_hash: ours.clone(),
         },
-        // A tolerance claim whose output could not be compared is rejected by the caller.
+        // Callers compare before voting on a tolerance claim; without a comparison there is no
+        // honest accept, so the function stays total by rejecting.
         (true, None) => return unverifiable(claim, Unverifiable::NoClaimedOutput, "no comparison"),
         (false, _) => Vote::Exact {
             output_hash: ours.clone(),

@@ -103,6 +103,11 @@ as alice light claim "$claim" >"$work/proven-claim.json"
     == "$(python3 -c "print(sorted(['$truth'] * 3))")" ]] || fail "the proven ballots are not three votes for the truth"
 pass "claim $claim proven: final, accepted, three revealed ballots for the true output hash"
 
+as alice light claims >"$work/claims.json"
+[[ "$(json 'v["total"], [c["id"] for c in v["claims"]], v["next_before"]' <"$work/claims.json")" == "(1, [$claim], None)" ]] \
+    || fail "the proven claims page: $(cat "$work/claims.json")"
+pass "the claims page proven: one claim, counter and claim at height $(json 'v["proof"]["height"]' <"$work/claims.json")"
+
 as alice light recheck "$claim" >"$work/recheck.json" || fail "re-check did not reproduce: $(cat "$work/recheck.json")"
 [[ "$(json 'v["recomputed_output_hash"]' <"$work/recheck.json")" == "$truth" ]] || fail "re-check computed another hash"
 pass "claim $claim re-run from its URIs in wasmer: output hash reproduced"

@@ -31,38 +31,14 @@ pub const MAX_SALT_LEN: usize = 64;
 pub const MAX_PAGE_LIMIT: u32 = 100;
 pub const DEFAULT_PAGE_LIMIT: u32 = 30;
 
-/// How an input's bytes encode its tensor. Named in the claim, because content-addressed and signed
-/// URLs have no file extension to tell it by.
-#[cw_serde]
-#[derive(Copy, Eq)]
-pub enum InputFormat {
-    /// NumPy `.npy`.
-    Npy,
-    /// A serialised ONNX `TensorProto` (the ONNX test-data `.pb` files). Serialised `onnx_pb`, the
-    /// verifier's own name for it, so a page can hand the claim's format to the verifier as it is.
-    OnnxPb,
-    /// JSON: `{"dtype", "shape", "data"}`.
-    Json,
-}
+/// How an input's bytes encode its tensor, named in the claim: the verifier's own enum, so the
+/// names, codes and extension rule exist once (`poi-verifier-abi`).
+pub use poi_verifier_abi::InputFormat;
 
-impl InputFormat {
-    /// The format a file name's extension (`.npy`, `.pb`, `.json`) says: how clients name local
-    /// files, and how claims made before inputs named their format were read.
-    pub fn from_file_name(name: &str) -> Option<Self> {
-        let (_, ext) = name.rsplit_once('.')?;
-        match ext.to_ascii_lowercase().as_str() {
-            "npy" => Some(InputFormat::Npy),
-            "pb" => Some(InputFormat::OnnxPb),
-            "json" => Some(InputFormat::Json),
-            _ => None,
-        }
-    }
-
-    /// What a claim stored before v0.2 (without a format) reads as until `migrate` has rewritten
-    /// it with the format its URI's extension gives.
-    fn before_v0_2() -> Self {
-        InputFormat::Npy
-    }
+/// What a claim stored before v0.2 (without a format) reads as until `migrate` has rewritten it
+/// with the format its URI's extension gives.
+fn input_format_before_v0_2() -> InputFormat {
+    InputFormat::Npy
 }
 
 /// An input the model was run on: its name in the model's signature, its sha256, where to get it
@@ -72,7 +48,7 @@ pub struct InputRef {
     pub name: String,
     pub sha256: ContentHash,
     pub uri: String,
-    #[serde(default = "InputFormat::before_v0_2")]
+    #[serde(default = "input_format_before_v0_2")]
     pub format: InputFormat,
 }
 

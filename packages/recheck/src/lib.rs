@@ -9,9 +9,9 @@
 use std::path::PathBuf;
 
 use poi_content::{ContentError, FetchPolicy, Store, fetch_verified};
-use poi_types::consensus::{Claim, InputFormat};
+use poi_types::consensus::Claim;
 use poi_verifier::Limits;
-use poi_verifier::input::{InputFormat as DecoderFormat, NamedInput};
+use poi_verifier::input::NamedInput;
 use poi_verifier_host::{HostConfig, HostError, HostVerification, WasmVerifier};
 use serde::Serialize;
 
@@ -48,15 +48,6 @@ pub struct RecheckReport {
     pub reproduced: bool,
 }
 
-/// The verifier's decoder for an input format a claim names.
-pub fn decoder_format(format: InputFormat) -> DecoderFormat {
-    match format {
-        InputFormat::Npy => DecoderFormat::Npy,
-        InputFormat::OnnxPb => DecoderFormat::OnnxPb,
-        InputFormat::Json => DecoderFormat::Json,
-    }
-}
-
 /// Fetches the model (from `model_uri`, the asset's) and the inputs of `claim`, each checked
 /// against the hash the claim commits to.
 pub fn fetch_content(
@@ -88,7 +79,7 @@ pub fn fetch_content(
         )?;
         inputs.push(NamedInput {
             name: input.name.clone(),
-            format: decoder_format(input.format),
+            format: input.format,
             bytes,
         });
     }

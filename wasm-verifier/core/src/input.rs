@@ -3,45 +3,12 @@
 //! Every decoder checks the declared shape against the bytes before allocating, so a header that
 //! claims a huge tensor is an error, not an allocation.
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use tract_onnx::prelude::*;
 
 use crate::{VerifyError, dtype};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum InputFormat {
-    Npy,
-    OnnxPb,
-    Json,
-}
-
-impl InputFormat {
-    pub fn code(self) -> u8 {
-        match self {
-            InputFormat::Npy => 0,
-            InputFormat::OnnxPb => 1,
-            InputFormat::Json => 2,
-        }
-    }
-
-    pub fn from_code(code: u8) -> Option<Self> {
-        match code {
-            0 => Some(InputFormat::Npy),
-            1 => Some(InputFormat::OnnxPb),
-            2 => Some(InputFormat::Json),
-            _ => None,
-        }
-    }
-}
-
-/// One input as given: its name in the model, its format, its bytes.
-#[derive(Debug, Clone)]
-pub struct NamedInput {
-    pub name: String,
-    pub format: InputFormat,
-    pub bytes: Vec<u8>,
-}
+pub use poi_verifier_abi::{InputFormat, NamedInput};
 
 /// Elements of `shape`, if the count fits in `max`.
 fn element_count(name: &str, shape: &[usize], max: u64) -> Result<usize, VerifyError> {

@@ -27,6 +27,7 @@ thread_local! {
 /// Handles one request: the JSON result and the canonical encoding.
 pub fn handle(request: &[u8]) -> (u32, Vec<u8>, Vec<u8>) {
     let outcome = Request::decode(request)
+        .map_err(VerifyError::from)
         .and_then(|r| verify(&r.model, &r.inputs, &r.verifier_hash, &r.limits));
     match outcome {
         Ok(v) => {

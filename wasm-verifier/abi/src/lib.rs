@@ -1,0 +1,14 @@
+//! `poi-verifier-abi`: what poi's verifier artefact takes, in one place for every side of it.
+//!
+//! The artefact (`poi-verifier-module`) decodes a [`Request`]; wasmer hosts, the CLI and the
+//! browser bindings encode one; claims on chain name each input's [`InputFormat`]. None of it
+//! needs tract, so the contracts' types and the light client's wasm build depend on this crate
+//! and not on the verifier itself.
+
+pub mod format;
+pub mod limits;
+pub mod request;
+
+pub use format::{InputFormat, NamedInput};
+pub use limits::Limits;
+pub use request::{Request, RequestError};

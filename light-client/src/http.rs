@@ -6,9 +6,8 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use crate::error::LightClientError;
 use crate::node::{MAX_RESPONSE_BYTES, Transport};
 
 #[derive(Clone)]
@@ -29,28 +28,21 @@ impl Default for HttpTransport {
 }
 
 impl Transport for HttpTransport {
-    async fn call(
-        &self,
-        url: &str,
-        method: &str,
-        params: Value,
-    ) -> Result<Value, LightClientError> {
-        let error = |message: String| LightClientError::Rpc {
-            url: url.to_string(),
-            message,
-        };
-        let body = json!({ "jsonrpc": "2.0", "id": 1, "method": method, "params": params });
+    async fn post(&self, url: &str, body: &Value) -> Result<Value, String> {
         let mut response = self
             .agent
             .post(url)
-            .send_json(&body)
-            .map_err(|e| error(e.to_string()))?;
+            .send_json(body)
+            .map_err(|e| e.to_string())?;
+        // CometBFT answers some JSON-RPC errors with an HTTP error status and the error as JSON:
+        // the reply is read whatever the status, and only a reply that is not JSON is an error.
+        let status = response.status();
         response
             .body_mut()
             .with_config()
             .limit(MAX_RESPONSE_BYTES)
             .read_json()
-            .map_err(|e| error(format!("{method}: {e}")))
+            .map_err(|e| format!("HTTP {status}: {e}"))
     }
 }
 

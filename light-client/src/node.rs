@@ -16,13 +16,14 @@ use crate::proof::{StoreQuery, parse_store_query};
 /// Largest JSON-RPC reply read, so a hostile server cannot exhaust memory.
 pub const MAX_RESPONSE_BYTES: u64 = 64 * 1024 * 1024;
 
-/// One JSON-RPC round trip: the light client's only I/O.
+/// One HTTP round trip: POST a JSON body, get the JSON reply. The light client's only I/O; the
+/// JSON-RPC envelope and the errors are [`Node`]'s, the same on every transport.
 // Not `Send`: in a page the future holds JavaScript values, and nothing here needs threads.
 #[allow(async_fn_in_trait)]
 pub trait Transport: Clone {
-    /// The whole reply (with `result` or `error`) to `method` with `params`, POSTed to `url`.
-    async fn call(&self, url: &str, method: &str, params: Value)
-    -> Result<Value, LightClientError>;
+    /// The reply to `body` POSTed to `url`, or why there is none (unreachable, an HTTP error, a
+    /// reply over [`MAX_RESPONSE_BYTES`] or not JSON).
+    async fn post(&self, url: &str, body: &Value) -> Result<Value, String>;
 }
 
 /// A node at one URL.
@@ -44,8 +45,16 @@ impl<T: Transport> Node<T> {
         &self.url
     }
 
+    /// The whole JSON-RPC reply (with `result` or `error`).
     async fn call(&self, method: &str, params: Value) -> Result<Value, LightClientError> {
-        self.transport.call(&self.url, method, params).await
+        let body = json!({ "jsonrpc": "2.0", "id": 1, "method": method, "params": params });
+        self.transport
+            .post(&self.url, &body)
+            .await
+            .map_err(|message| LightClientError::Rpc {
+                url: self.url.clone(),
+                message: format!("{method}: {message}"),
+            })
     }
 
     pub async fn chain_id(&self) -> Result<String, LightClientError> {

@@ -77,7 +77,8 @@ extern "C" {
 pub struct FetchTransport;
 
 impl FetchTransport {
-    async fn post(url: &str, body: &str) -> Result<String, String> {
+    /// The status and body of the reply.
+    async fn post_text(url: &str, body: &str) -> Result<(u16, String), String> {
         let init = web_sys::RequestInit::new();
         init.set_method("POST");
         init.set_body(&JsValue::from_str(body));
@@ -92,9 +93,6 @@ impl FetchTransport {
             .map_err(describe)?
             .dyn_into()
             .map_err(describe)?;
-        if !response.ok() {
-            return Err(format!("HTTP {}", response.status()));
-        }
         let announced = response
             .headers()
             .get("content-length")
@@ -112,7 +110,7 @@ impl FetchTransport {
         if text.len() as u64 > MAX_RESPONSE_BYTES {
             return Err(format!("a reply of over {MAX_RESPONSE_BYTES} bytes"));
         }
-        Ok(text)
+        Ok((response.status(), text))
     }
 }
 
@@ -125,20 +123,10 @@ fn describe(e: JsValue) -> String {
 }
 
 impl Transport for FetchTransport {
-    async fn call(
-        &self,
-        url: &str,
-        method: &str,
-        params: Value,
-    ) -> Result<Value, LightClientError> {
-        let body = json!({ "jsonrpc": "2.0", "id": 1, "method": method, "params": params });
-        let text = Self::post(url, &body.to_string())
-            .await
-            .map_err(|message| LightClientError::Rpc {
-                url: url.to_string(),
-                message: format!("{method}: {message}"),
-            })?;
-        serde_json::from_str(&text).map_err(|e| LightClientError::malformed("RPC response", e))
+    async fn post(&self, url: &str, body: &Value) -> Result<Value, String> {
+        // As natively: CometBFT may send a JSON-RPC error with an HTTP error status.
+        let (status, text) = Self::post_text(url, &body.to_string()).await?;
+        serde_json::from_str(&text).map_err(|e| format!("HTTP {status}: {e}"))
     }
 }
 

@@ -440,16 +440,7 @@ mod tests {
     }
 
     #[test]
-    fn an_input_format_is_told_by_extension_and_kept_by_name() {
-        assert_eq!(
-            InputFormat::from_file_name("x/seven.NPY"),
-            Some(InputFormat::Npy)
-        );
-        assert_eq!(
-            InputFormat::from_file_name("t.pb"),
-            Some(InputFormat::OnnxPb)
-        );
-        assert_eq!(InputFormat::from_file_name("https://h/abc"), None);
+    fn an_input_format_is_kept_in_a_claim_by_its_name() {
         let json = cosmwasm_std::to_json_string(&InputFormat::Json).unwrap();
         assert_eq!(json, "\"json\"");
     }

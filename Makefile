@@ -20,7 +20,7 @@ NATIVE_CARGO = RUSTC_WORKSPACE_WRAPPER=clippy-driver CLIPPY_ARGS=-D__CLIPPY_HACK
 
 .PHONY: fuzz setup wasm check-wasm schema schema-check fmt-check lint build unit-test reproducible \
 	localnet localnet-stop cli e2e test demo demo-stop bench bench-verifier bench-light-client \
-	bench-ci bench-network browser-test clean
+	bench-ci bench-network browser-test www www-lint clean
 
 CONTRACTS := artifacts/poi_registry.wasm artifacts/poi_staking.wasm artifacts/poi_consensus.wasm
 
@@ -58,7 +58,14 @@ schema-check: schema
 fmt-check:
 	cargo fmt --all -- --check
 
-lint: fmt-check build
+lint: fmt-check build www-lint
+
+# The browser app: tsc --noEmit and biome (www-lint), then Vite's build into www/dist.
+www: wasm
+	@scripts/build-www.sh
+
+www-lint: wasm
+	@scripts/build-www.sh lint
 
 # Tests that need the artefacts or the ONNX test data are #[ignore]d, so that a plain
 # `cargo test --workspace` passes on a fresh clone; here, after `make setup` and `make wasm`, they run.
@@ -91,7 +98,7 @@ bench-network: setup wasm cli
 bench: wasm cli
 	@scripts/bench.sh
 
-# The verifier in a real browser: headless Chromium runs www/poi-verifier.js on the test models;
+# The verifier in a real browser: headless Chromium runs the test models through the built app (make www);
 # the light client's wasm build gets the CometBFT traces' verdicts in Node.
 browser-test: cli
 	@node tests/browser/verifier.mjs
@@ -117,7 +124,7 @@ test:
 	@scripts/test.sh
 
 # The protocol running by itself: a fresh chain, five operator daemons, three claims settled.
-demo: setup wasm cli
+demo: setup wasm cli www
 	@scripts/demo.sh
 
 demo-stop:

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The verifier benchmark: the same models and inputs, one run each (median of several), in native
 # tract, the artefact in wasmer, the artefact in Node, onnxruntime (Python, one thread) and
-# onnxruntime-web (Node, wasm, one thread). Rewrites the verifier section of docs/benchmarks.md.
+# onnxruntime-web (Node, wasm, one thread), and the artefact in headless Chromium through the
+# browser app's verifier worker (its "Check files" view, `make www`). Rewrites the verifier section
+# of docs/benchmarks.md.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -14,6 +16,7 @@ cd "$root"
 # Real weights first (PP-OCR, from the rapidocr wheel), then the onnx package's light models, whose
 # weights are constants filled in at load time.
 cases=(
+    demo/digit-classifier:digit-7.npy
     real/ch_ppocr_mobile_v2.0_cls_infer:1x3x48x192 real/ch_PP-OCRv4_det_infer:1x3x224x224
     real/ch_PP-OCRv4_rec_infer:1x3x48x320
     light/light_squeezenet light/light_shufflenet light/light_inception_v1 light/light_resnet50
@@ -26,20 +29,22 @@ manifest="$work/manifest.json"
     "${CARGO_TARGET_DIR:-$cache/target}/release/verifier-bench" "$manifest" "$runs"
     node scripts/bench/verifier-node.mjs "$manifest" "$runs"
     "$cache/venv/bin/python" scripts/bench/verifier-onnxruntime.py "$manifest" "$runs"
+    node scripts/bench/verifier-chromium.mjs "$manifest" "$runs"
 } >"$work/results.jsonl"
 
 table="$(python3 - "$work/results.jsonl" <<'PY'
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-engines = ["tract-native", "artefact-wasmer", "artefact-node", "onnxruntime", "onnxruntime-web"]
+engines = ["tract-native", "artefact-wasmer", "artefact-node", "artefact-chromium", "onnxruntime", "onnxruntime-web"]
 cases = list(dict.fromkeys(r["case"] for r in rows))
 ms = {(r["engine"], r["case"]): r["ms"] for r in rows}
-print("| model | " + " | ".join(engines) + " | wasmer / native | wasmer / ort-web |")
-print("|---|" + "---:|" * (len(engines) + 2))
+print("| model | " + " | ".join(engines) + " | wasmer / native | wasmer / ort-web | chromium / wasmer |")
+print("|---|" + "---:|" * (len(engines) + 3))
 for c in cases:
     cells = [f'{ms.get((e, c), float("nan")):.1f}' for e in engines]
     w, n, web = ms.get(("artefact-wasmer", c)), ms.get(("tract-native", c)), ms.get(("onnxruntime-web", c))
-    print(f"| {c} | " + " | ".join(cells) + f" | {w / n:.2f} | {w / web:.2f} |")
+    ch = ms.get(("artefact-chromium", c), float("nan"))
+    print(f"| {c} | " + " | ".join(cells) + f" | {w / n:.2f} | {w / web:.2f} | {ch / w:.2f} |")
 PY
 )"
 
@@ -54,7 +59,10 @@ of one verification each: load the model, prepare it for the inputs' shapes, run
 operator does per claim). Milliseconds. \`artefact\` is \`artifacts/poi_verifier.wasm\`; wasmer uses
 Cranelift with NaN canonicalisation and metering; onnxruntime runs with one thread, onnxruntime-web
 with its single-threaded SIMD wasm build. \`real/\` models carry real weights (PP-OCR, from the
-rapidocr wheel) and run on a seeded random input; the \`light/\` models of the onnx package fill
+rapidocr wheel) and run on a seeded random input; \`demo/digit-classifier\` is the demo's model on
+its test image, the re-run a person starts on the demo's claims; \`artefact-chromium\` is the
+browser app's re-run path (the verifier in its Web Worker, headless Chromium), timed by the worker
+around the same call Node makes; the \`light/\` models of the onnx package fill
 their weights with constants at load time, which makes preparing them unusually costly.
 
 $table

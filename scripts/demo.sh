@@ -8,14 +8,16 @@
 # submitted, and the daemons re-run, vote and finalise them by themselves while this script only
 # watches. At the end a table shows every verdict, slash, reward and balance.
 #
-# Everything keeps running afterwards (addresses and the log folder are printed); `make demo-stop`
-# stops it. With POI_DEMO_CHECK=1 (the end-to-end test), every number is asserted and everything is
-# stopped at the end.
+# Everything keeps running afterwards (addresses and the log folder are printed), the browser app
+# among it: the printed address opens it on this chain, from a checkpoint taken here. `make
+# demo-stop` stops it. With POI_DEMO_CHECK=1 (the end-to-end test) nothing is printed for a person
+# and everything is stopped at the end, unless POI_DEMO_KEEP=1 (the test then stops it).
 set -euo pipefail
 
 demo="${POI_DEMO_DIR:-${POI_CACHE:-$HOME/.cache/poi}/demo}"
 check="${POI_DEMO_CHECK:-}"
 content_port="${POI_DEMO_CONTENT_PORT:-7878}"
+www_port="${POI_DEMO_WWW_PORT:-8080}"
 net="$demo"
 source "$(dirname "${BASH_SOURCE[0]}")/network.sh"
 cd "$root"
@@ -29,7 +31,7 @@ scripts/demo-stop.sh >/dev/null 2>&1 || true
 rm -rf "$demo"
 network_init "${people[@]}" "${operators[@]}"
 # Whatever stops this script early stops what it started, unless the demo is meant to stay up.
-trap '[[ -n "${finished:-}" && -z "$check" ]] || scripts/demo-stop.sh >/dev/null 2>&1 || true' EXIT
+trap '[[ -n "${finished:-}" && ( -z "$check" || -n "${POI_DEMO_KEEP:-}" ) ]] || scripts/demo-stop.sh >/dev/null 2>&1 || true' EXIT
 
 say "A fresh single-node wasmd chain on 127.0.0.1"
 network_start_chain
@@ -176,6 +178,15 @@ for who in roles:
 PY
 as alice registry revenue-split "$model" 250 \
     | json "'fee split of one use (250): ' + ', '.join('%s to asset %s' % (p['amount'], p['asset_id']) for p in v['payouts'])"
+
+say "The browser app, on http://127.0.0.1:$www_port"
+# The checkpoint a person trusts: this chain's height-2 header, read here from the node we started.
+checkpoint="2:$(curl -s "$rpc_url/commit?height=2" | json 'v["result"]["signed_header"]["commit"]["block_id"]["hash"]')"
+network_serve_app "$www_port"
+app_url="http://127.0.0.1:$www_port/?network=$network_name&checkpoint=$checkpoint#/claims"
+printf 'APP=http://127.0.0.1:%s\nCHECKPOINT=%s\nCLAIMS="%s %s %s"\nTRUTH=%s\nRPC=%s\n' "$www_port" "$checkpoint" \
+    "$honest" "$false_claim" "$canary" "$truth" "$rpc_url" >"$demo/app.env"
+echo "open $app_url"
 finished=1
 
 if [[ -n "$check" ]]; then
@@ -186,6 +197,8 @@ cat <<EOT
 Everything is still running:
   chain           http://127.0.0.1:26657 (home $demo/chain)
   content server  $POI_CONTENT_URL (store $demo/content)
+  browser app     $app_url
+                  (list the claims, open one, "Re-run in this browser"; the checkpoint is in the address)
   operators       ${operators[*]} — metrics on http://127.0.0.1:9460/metrics … :9464
   logs            $demo/logs
 Look at an operator:  $poi operator status --config $demo/operators/honest1/operator.toml

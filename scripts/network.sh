@@ -51,6 +51,16 @@ network_serve_content() { # port
 }
 add() { "$poi" --json content add "$1" | json 'v["uri"]'; }
 
+# Serves the browser app (www/dist, from `make www`) on 127.0.0.1:PORT, its networks.json naming
+# this network's contracts.
+network_serve_app() { # port
+    nohup "$poi" www serve --listen "127.0.0.1:$1" --dir "$root/www/dist" >"$net/logs/www.log" 2>&1 &
+    echo $! >"$net/pids/www.pid"
+    for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$1/networks.json" && return 0; sleep 0.1; done
+    echo "the app server did not start; see $net/logs/www.log" >&2
+    return 1
+}
+
 # Registers the demo dataset (owner $1) and the model trained on it (owner $2, 250stake per use,
 # 30% to the dataset), approves the verifier (admin $1); sets dataset, model, verifier and the URIs
 # of two test images, seven_uri and three_uri.

@@ -34,11 +34,20 @@ for component in rustfmt clippy; do
     fi
 done
 
-wasm_opt="$cache/node/node_modules/.bin/wasm-opt"
-if ! "$wasm_opt" --version 2>/dev/null | grep -q "version ${binaryen_version%%.*}"; then
-    step "installing binaryen $binaryen_version (wasm-opt) from npm"
-    npm install --silent --no-audit --no-fund --prefix "$cache/node" "binaryen@$binaryen_version"
+# Every npm package the project uses (binaryen's wasm-opt, the app's toolchain, the browser
+# tests' playwright-core and axe, onnxruntime-web for the benchmark), locked in
+# www/package-lock.json and installed once into the cache; www/node_modules links to it.
+node_lock="$(cat "$root/www/package.json" "$root/www/package-lock.json" | sha256sum | cut -d' ' -f1)"
+if [[ "$(cat "$cache/node/installed.sha256" 2>/dev/null)" != "$node_lock" || ! -d "$cache/node/node_modules" ]]; then
+    step "installing the npm packages of www/package-lock.json into $cache/node"
+    cp "$root/www/package.json" "$root/www/package-lock.json" "$cache/node/"
+    (cd "$cache/node" && npm ci --silent --no-audit --no-fund)
+    echo "$node_lock" >"$cache/node/installed.sha256"
 fi
+ln -sfn "$cache/node/node_modules" "$root/www/node_modules"
+wasm_opt="$cache/node/node_modules/.bin/wasm-opt"
+"$wasm_opt" --version | grep -q "version ${binaryen_version%%.*}" \
+    || { echo "setup: www/package-lock.json does not pin binaryen $binaryen_version" >&2; exit 1; }
 "$wasm_opt" --help | grep -q -- --llvm-memory-copy-fill-lowering \
     || { echo "setup: $wasm_opt lacks --llvm-memory-copy-fill-lowering" >&2; exit 1; }
 
@@ -114,10 +123,6 @@ if [[ ! -f "$cache/demo-data/digit-classifier.onnx" ]]; then
         scikit-learn==1.7.2
     "$venv/bin/python" "$(dirname "${BASH_SOURCE[0]}")/demo-model.py" \
         "$(ls "$cache"/demo-data/scikit_learn-1.7.2-*.whl)" "$cache/demo-data" >/dev/null
-fi
-if [[ ! -d "$cache/node/node_modules/playwright-core" || ! -d "$cache/node/node_modules/onnxruntime-web" ]]; then
-    step "installing playwright-core and onnxruntime-web from npm"
-    npm install --silent --no-audit --no-fund --prefix "$cache/node" playwright-core@1 onnxruntime-web@1
 fi
 if ! command -v chromium >/dev/null; then
     step "installing chromium from Debian (headless browser tests)"

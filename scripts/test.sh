@@ -43,6 +43,8 @@ step "setup" "$make" --no-print-directory setup
 step "fmt-check" "$make" --no-print-directory fmt-check
 step "build ∥ reproducible" "$make" --no-print-directory -j2 build reproducible
 step "check-wasm" "$make" --no-print-directory check-wasm
+# The app needs only what the step before built: its own script, not `make www`'s `wasm` again.
+step "www" scripts/build-www.sh
 step "unit-test" "$make" --no-print-directory unit-test
 step "browser-test" "$make" --no-print-directory browser-test
 step "schema-check" "$make" --no-print-directory schema-check

@@ -13,11 +13,12 @@
 import initBindings, { initSync, encodeVerifierRequest } from "./light-client/poi_light_client.js";
 
 let bindings;
-function loadBindings() {
+/** Loads the light client's bindings (the request encoder, decodeOutputs) once; a worker calls it up front. */
+export function loadBindings() {
   bindings ??= (async () => {
     if (typeof process === "object" && process.versions?.node) {
       // Node's fetch cannot read the file the bindings would fetch.
-      const { readFile } = await import("node:fs/promises");
+      const { readFile } = await import(/* @vite-ignore */ "node:fs/promises");
       initSync({ module: await readFile(new URL("./light-client/poi_light_client_bg.wasm", import.meta.url)) });
     } else {
       await initBindings();

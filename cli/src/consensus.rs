@@ -16,7 +16,7 @@ use poi_types::ContentHash;
 use poi_types::consensus::events;
 use poi_types::consensus::{
     Claim, ClaimedOutput, CommitteeResponse, ExecuteMsg, InputFormat, InputRef, NewClaim, Params,
-    QueryMsg, Vote,
+    QueryMsg, Settlement, Vote,
 };
 use poi_types::registry::{Asset, QueryMsg as RegistryQuery};
 
@@ -81,6 +81,8 @@ pub enum ConsensusCommand {
     Show { claim: u64 },
     /// Show the committee of a claim's current round.
     Committee { claim: u64 },
+    /// Show what settling a final claim paid out and slashed.
+    Settlement { claim: u64 },
 }
 
 pub struct ConsensusSession<'a> {
@@ -249,6 +251,38 @@ impl ConsensusSession<'_> {
 }
 
 /// A claim for people: what it states, where it stands, how each round went.
+fn describe_settlement(s: &Settlement) -> String {
+    let mut text = format!(
+        "claim {} settled at height {}, verdict {}",
+        s.claim_id,
+        s.height,
+        format!("{:?}", s.verdict).to_lowercase()
+    );
+    for t in &s.transfers {
+        let to =
+            t.to.as_ref()
+                .map_or("burned".to_string(), |a| a.to_string());
+        text.push_str(&format!(
+            "
+  {:>12} {to}  ({:?})",
+            t.amount, t.reason
+        ));
+    }
+    for o in &s.slashes {
+        let refused = if o.refused {
+            ", refused by staking"
+        } else {
+            ""
+        };
+        text.push_str(&format!(
+            "
+  slash {} bps of {} (round {}): {}{refused}",
+            o.bps, o.operator, o.round, o.reason
+        ));
+    }
+    text
+}
+
 fn describe_claim(c: &Claim) -> String {
     let verdict = c
         .verdict
@@ -490,6 +524,17 @@ pub fn run(cmd: ConsensusCommand, s: &ConsensusSession) -> Result<()> {
         }
         ConsensusCommand::Show { claim } => {
             crate::output::print(s.json, &s.claim(claim)?, describe_claim)
+        }
+        ConsensusCommand::Settlement { claim } => {
+            let settlement: Option<Settlement> = s
+                .chain
+                .smart_query(&s.contract, &QueryMsg::Settlement { claim_id: claim })?;
+            let settlement = settlement.ok_or_else(|| {
+                anyhow!(
+                    "claim {claim} is not settled (or was settled before settlements were recorded)"
+                )
+            })?;
+            crate::output::print(s.json, &settlement, describe_settlement)
         }
         ConsensusCommand::Committee { claim } => {
             let committee: CommitteeResponse = s.chain.smart_query(

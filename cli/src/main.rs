@@ -8,6 +8,7 @@ mod output;
 mod registry;
 mod staking;
 mod verify;
+mod www;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -93,6 +94,9 @@ enum Command {
     Balance { address: Option<String> },
     /// List the networks of the networks file.
     Networks,
+    /// The browser app: explore claims and re-check them in the page.
+    #[command(subcommand)]
+    Www(www::WwwCommand),
 }
 
 fn run(cli: Cli) -> Result<()> {
@@ -130,6 +134,14 @@ fn run(cli: Cli) -> Result<()> {
     if let Command::Networks = cli.command {
         println!("{}", networks.describe());
         return Ok(());
+    }
+    if let Command::Www(cmd) = cli.command {
+        let session = www::WwwSession {
+            networks: &networks,
+            network: &cli.network,
+            deployments: cli.deployments.as_deref(),
+        };
+        return www::run(cmd, &session);
     }
     let (network, deployments) = network_and_deployments(&cli, &networks)?;
     let prefix = network.bech32_prefix.clone();
@@ -177,7 +189,7 @@ fn run(cli: Cli) -> Result<()> {
                 text.join("\n")
             })
         }
-        Command::Networks | Command::Content { .. } | Command::Operator(_) => {
+        Command::Networks | Command::Content { .. } | Command::Operator(_) | Command::Www(_) => {
             unreachable!("handled above")
         }
         Command::Verify(_) => unreachable!("handled in main"),

@@ -10,7 +10,8 @@
 //!   when one fails;
 //! - [`deploy`]: uploading, instantiating and migrating the contracts, recorded in a deployments
 //!   file;
-//! - [`events`]: the contracts' events, read through the attribute keys `poi-types` exports.
+//! - [`events`]: the contracts' events, read through the attribute keys `poi-types` exports;
+//! - [`directory`]: the networks and contract addresses the browser app offers (`networks.json`).
 //!
 //! Every error is typed ([`ClientError`] and the enums it wraps), so callers can tell a dead
 //! endpoint from a refused transaction from a missing deployment.
@@ -20,6 +21,7 @@ pub mod chain;
 pub mod config;
 pub mod deploy;
 pub mod deployments;
+pub mod directory;
 pub mod error;
 pub mod events;
 pub mod keys;

@@ -63,6 +63,11 @@ impl NetworksFile {
             .join("\n")
     }
 
+    /// The networks' names, in order.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.networks.keys().map(String::as_str)
+    }
+
     /// Network `name`, checked; the environment may override its RPC (`POI_RPC`).
     pub fn network(&self, name: &str) -> Result<Network, ConfigError> {
         let mut network =

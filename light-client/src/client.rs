@@ -196,7 +196,15 @@ impl<T: Transport, S: TrustStore> LightClient<T, S> {
         let height = read_height(&trusted)?;
         let full_key = contract_store_key(&canonical_address(contract)?, &key.storage_key());
         let answer = self.primary.query_wasm_store(&full_key, height).await?;
-        prove_read(&trusted, contract, &full_key, &answer)
+        prove_read(&trusted, contract, &full_key, &answer).map_err(|e| match e {
+            LightClientError::Proof(source) => LightClientError::RecordProof {
+                what: key.what(),
+                id: key.id(),
+                height,
+                source,
+            },
+            other => other,
+        })
     }
 
     async fn read_record<R: serde::de::DeserializeOwned>(
@@ -310,9 +318,13 @@ impl<T: Transport, S: TrustStore> LightClient<T, S> {
                 ballots,
             });
         }
+        let (settlement, _) = self
+            .read_record(consensus, &RecordKey::Settlement(id))
+            .await?;
         Ok(VerifiedClaim {
             claim,
             rounds,
+            settlement,
             proof,
         })
     }

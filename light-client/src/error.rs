@@ -49,6 +49,14 @@ pub enum LightClientError {
     },
     #[error("state proof rejected: {0}")]
     Proof(#[from] ProofError),
+    /// A proof that failed for a record the client was reading: which one, and why.
+    #[error("the {what} {id} is not proven at height {height}: {source}")]
+    RecordProof {
+        what: &'static str,
+        id: String,
+        height: u64,
+        source: ProofError,
+    },
     #[error("the {what} stored at the proven key is not a valid record: {message}")]
     Decode { what: &'static str, message: String },
     #[error("{what} {id} does not exist (absence proven at height {height})")]
@@ -79,7 +87,7 @@ impl LightClientError {
             LightClientError::HeaderFromFuture { .. } => "HeaderFromFuture",
             LightClientError::NotAfterTrusted { .. } => "NotAfterTrusted",
             LightClientError::Fork { .. } => "Fork",
-            LightClientError::Proof(_) => "Proof",
+            LightClientError::Proof(_) | LightClientError::RecordProof { .. } => "Proof",
             LightClientError::Decode { .. } => "Decode",
             LightClientError::NotFound { .. } => "NotFound",
             LightClientError::Malformed { .. } => "Malformed",

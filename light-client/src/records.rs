@@ -3,7 +3,7 @@
 //! The namespaces are the ones the contracts store under (`poi_types::{registry, consensus}::storage`);
 //! the tests compute every key here with cw-storage-plus on the contracts' maps and compare.
 
-use poi_types::consensus::{self, Ballot, Claim, Member};
+use poi_types::consensus::{self, Ballot, Claim, Member, Settlement};
 use poi_types::registry::{self, Asset, Verifier};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -32,6 +32,8 @@ pub enum RecordKey {
         round: u8,
         operator: String,
     },
+    /// Consensus: what settling a final claim paid and slashed.
+    Settlement(u64),
 }
 
 impl RecordKey {
@@ -55,6 +57,9 @@ impl RecordKey {
                 consensus::storage::BALLOTS,
                 &[&claim.to_be_bytes(), &[*round], operator.as_bytes()],
             ),
+            RecordKey::Settlement(id) => {
+                map_key(consensus::storage::SETTLEMENTS, &[&id.to_be_bytes()])
+            }
         }
     }
 
@@ -66,12 +71,15 @@ impl RecordKey {
             RecordKey::NextClaimId => "claim counter",
             RecordKey::Committee { .. } => "committee",
             RecordKey::Ballot { .. } => "ballot",
+            RecordKey::Settlement(_) => "settlement",
         }
     }
 
     pub fn id(&self) -> String {
         match self {
-            RecordKey::Asset(id) | RecordKey::Claim(id) => id.to_string(),
+            RecordKey::Asset(id) | RecordKey::Claim(id) | RecordKey::Settlement(id) => {
+                id.to_string()
+            }
             RecordKey::Verifier(hash) => hash.clone(),
             RecordKey::NextClaimId => "next".into(),
             RecordKey::Committee { claim, round } => format!("{claim}/{round}"),
@@ -130,6 +138,9 @@ pub struct VerifiedClaims {
 pub struct VerifiedClaim {
     pub claim: Claim,
     pub rounds: Vec<VerifiedRound>,
+    /// What settling it paid and slashed; `None` is a proven absence (not final yet, or settled
+    /// by a contract version that kept no record).
+    pub settlement: Option<Settlement>,
     pub proof: Provenance,
 }
 

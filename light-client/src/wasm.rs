@@ -4,6 +4,8 @@
 //! Rust. Failures are thrown as `Error`s with a `kind` (`BadSignature`, `Fork`, `Proof`, …; see
 //! [`LightClientError::kind`]).
 //!
+//! `decodeOutputs` reads a verifier result's outputs back, for the page to show them.
+//!
 //! The single-step functions at the end (`trustCheckpoint`, `verifyHeader`, `headerHash`) are the
 //! pure verification core on its own, for the CometBFT trace test and the benchmark.
 
@@ -408,6 +410,44 @@ pub fn encode_verifier_request(
         inputs,
     }
     .encode())
+}
+
+/// A value as its own precision writes it: an f32 widened to f64 has digits it never had.
+fn shown(dtype: &str, value: f64) -> String {
+    match dtype {
+        "f16" | "f32" => (value as f32).to_string(),
+        _ => value.to_string(),
+    }
+}
+
+/// The outputs of a verifier run, read from its canonical output encoding (the artefact's
+/// `encoding`): `[{name, dtype, shape, elements, preview}]`, with the first `previewCount` values of
+/// each output as text (`NaN` and infinities spelt out, which JSON numbers cannot hold). Damaged
+/// bytes throw an Error of kind `output`.
+#[wasm_bindgen(js_name = decodeOutputs)]
+pub fn decode_outputs(
+    encoding: &[u8],
+    #[wasm_bindgen(js_name = previewCount)] preview_count: u32,
+) -> Result<JsValue, JsValue> {
+    let outputs = poi_verifier_abi::output::decode(encoding).map_err(|e| {
+        let error = js_sys::Error::new(&format!("output encoding: {e}"));
+        let _ = Reflect::set(&error, &"kind".into(), &"output".into());
+        JsValue::from(error)
+    })?;
+    let shown: Vec<Value> = outputs
+        .iter()
+        .map(|o| {
+            json!({
+                "name": o.summary.name,
+                "dtype": o.summary.dtype,
+                "shape": o.summary.shape,
+                "elements": o.values.len(),
+                "preview": o.values.iter().take(preview_count as usize)
+                    .map(|v| shown(&o.summary.dtype, *v)).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    to_js(&shown)
 }
 
 fn parse_block(json: &str) -> Result<LightBlock, JsValue> {

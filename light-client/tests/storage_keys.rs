@@ -22,7 +22,7 @@ fn registry_keys_match_the_registry_contract() {
 
 #[test]
 fn consensus_keys_match_the_consensus_contract() {
-    use poi_consensus::state::{BALLOTS, COMMITTEES, NEXT_CLAIM_ID, claims};
+    use poi_consensus::state::{BALLOTS, COMMITTEES, NEXT_CLAIM_ID, SETTLEMENTS, claims};
     assert_eq!(
         RecordKey::NextClaimId.storage_key(),
         NEXT_CLAIM_ID.as_slice().to_vec()
@@ -46,6 +46,10 @@ fn consensus_keys_match_the_consensus_contract() {
             }
             .storage_key(),
             BALLOTS.key((claim, round, &operator)).to_vec()
+        );
+        assert_eq!(
+            RecordKey::Settlement(claim).storage_key(),
+            SETTLEMENTS.key(claim).to_vec()
         );
     }
 }

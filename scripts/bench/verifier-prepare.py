@@ -4,7 +4,9 @@ Usage: python verifier-prepare.py CACHE OUT CASE...
   CASE = suite/name          a model of the onnx package's test data under CACHE/onnx-data, with
                              the inputs it ships;
   CASE = real/name:SHAPE     a model with real weights under CACHE/real-models (see setup.sh), on
-                             a seeded random float32 input of SHAPE (like 1x3x224x224).
+                             a seeded random float32 input of SHAPE (like 1x3x224x224);
+  CASE = demo/name:INPUT     the demo's model CACHE/demo-data/name.onnx on the demo's input
+                             CACHE/demo-data/INPUT (a .npy, such as digit-7.npy).
 """
 
 import json
@@ -31,7 +33,12 @@ def save(case, i, array):
 
 manifest = []
 for case in cases:
-    if case.startswith("real/"):
+    if case.startswith("demo/"):
+        name, input_file = case.removeprefix("demo/").split(":")
+        path = os.path.join(cache, "demo-data", name + ".onnx")
+        case = "demo/" + name
+        arrays = [np.load(os.path.join(cache, "demo-data", input_file))]
+    elif case.startswith("real/"):
         name, shape = case.removeprefix("real/").split(":")
         path = os.path.join(cache, "real-models", name + ".onnx")
         case = "real/" + name

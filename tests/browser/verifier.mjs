@@ -1,7 +1,8 @@
 // The determinism contract across engines: for every test model, the output hash from the
-// artefact in wasmer (`poi verify`), in Node and in headless Chromium (both through
-// www/poi-verifier.js) must be identical, and hostile inputs must give the same typed error in all
-// three. Run by `make browser-test` (part of `make test`).
+// artefact in wasmer (`poi verify`), in Node (www/poi-verifier.js) and in headless Chromium (the
+// app's "Check files" view and its verifier Web Worker, which use the same module) must be
+// identical, and hostile inputs must give the same typed error in all three. Run by `make
+// browser-test` (part of `make test`), after `make www`.
 
 import { spawnSync } from "node:child_process";
 import { createServer } from "node:http";
@@ -94,13 +95,15 @@ for (const c of plan) node.push(await nodeRun(verifier, c, c.names));
 console.log(`node: ${plan.length} models in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 const wasmer = plan.map((c) => wasmerHash(c, c.names));
 
-// 3. Chromium, loading the same files over HTTP from a server on 127.0.0.1.
-const types = { ".js": "text/javascript", ".mjs": "text/javascript", ".wasm": "application/wasm", ".html": "text/html" };
+// 3. Chromium, through the app: its "Check files" view and its verifier Web Worker, the path a
+// person's re-run takes, served from the built app (www/dist, `make www`).
+const dist = join(root, "www/dist");
+if (!existsSync(join(dist, "index.html"))) throw new Error("www/dist holds no built app: run `make www` first");
+const types = { ".js": "text/javascript", ".wasm": "application/wasm", ".html": "text/html", ".css": "text/css" };
 const server = createServer((req, res) => {
   const url = decodeURIComponent(new URL(req.url, "http://x").pathname);
-  const file = url.startsWith("/data/") ? join(data, url.slice(6)) : join(root, url);
-  if (!file.startsWith(root) && !file.startsWith(data)) return res.writeHead(403).end();
-  if (!existsSync(file)) return res.writeHead(404).end();
+  const file = join(dist, url === "/" ? "index.html" : url);
+  if (!file.startsWith(dist) || !existsSync(file)) return res.writeHead(404).end();
   res.writeHead(200, { "content-type": types[extname(file)] ?? "application/octet-stream" });
   res.end(readFileSync(file));
 });
@@ -111,40 +114,38 @@ const browser = await chromium.launch({
   args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run"],
 });
-let browserHashes;
-let browserHostile;
+const file = (name, buffer) => ({ name, mimeType: "application/octet-stream", buffer });
+/** One check in the page: the output hash, or `error: <message>` / the error's kind. */
+async function pageRun(page, model, inputs, { names = [], verifierHash = "" } = {}) {
+  await page.setInputFiles("#model", file("model.onnx", model));
+  await page.setInputFiles("#inputs", inputs);
+  for (const [i, name] of names.entries()) await page.fill(`#input-name-${i}`, name);
+  await page.fill("#verifier-hash", verifierHash);
+  await page.fill("#expected", "");
+  await page.click("#check");
+  const shown = await page.waitForSelector("#check-result [data-output-hash], #check-result [role=alert]", { timeout: 300_000 });
+  const hash = await shown.getAttribute("data-output-hash");
+  if (hash) return { hash };
+  return { kind: await shown.getAttribute("data-kind"), error: `error: ${await shown.$eval("p", (p) => p.textContent)}` };
+}
+const browserHashes = [];
+const browserHostile = {};
 try {
   const page = await browser.newPage();
-  await page.goto(`${base}/www/index.html`);
-  [browserHashes, browserHostile] = await page.evaluate(async ({ plan, sha256 }) => {
-    const { loadVerifier } = await import("/www/poi-verifier.js");
-    const bytes = async (path) => new Uint8Array(await (await fetch(path)).arrayBuffer());
-    const verifier = await loadVerifier(await bytes("/artifacts/poi_verifier.wasm"), { sha256 });
-    const hashes = [];
-    for (const c of plan) {
-      const dir = `/data/${c.suite}/${c.name}`;
-      const inputs = [];
-      for (let i = 0; i < c.names.length; i++) {
-        inputs.push({ name: c.names[i], format: "onnx_pb", bytes: await bytes(`${dir}/test_data_set_0/input_${i}.pb`) });
-      }
-      try {
-        hashes.push((await verifier.verify(await bytes(`${dir}/model.onnx`), inputs)).output_hash);
-      } catch (e) {
-        hashes.push(`error: ${e.message}`);
-      }
-    }
-    const model = await bytes("/data/light/light_squeezenet/model.onnx");
-    const kind = async (f) => { try { await f(); return "ok"; } catch (e) { return e.kind; } };
-    const hostile = {
-      truncated: await kind(() => verifier.verify(model.slice(0, 1000), [])),
-      garbage_input: await kind(() => verifier.verify(model, [{ name: "data_0", format: "npy", bytes: new Uint8Array([1, 2, 3]) }])),
-      wrong_shape: await kind(() => verifier.verify(model, [{ name: "data_0", format: "json", bytes: new TextEncoder().encode('{"dtype":"f32","shape":[1],"data":["NaN"]}') }])),
-    };
-    let wrongHash;
-    try { await loadVerifier(await bytes("/artifacts/poi_verifier.wasm"), { sha256: "00".repeat(32) }); } catch (e) { wrongHash = e.kind; }
-    hostile.wrong_artefact = wrongHash;
-    return [hashes, hostile];
-  }, { plan, sha256: verifier.sha256 });
+  await page.goto(`${base}/#/check`);
+  await page.waitForSelector("#check-form[data-ready]", { timeout: 60_000 });
+  for (const c of plan) {
+    const dir = join(data, c.suite, c.name);
+    const inputs = c.names.map((_, i) => file(`input_${i}.pb`, readFileSync(join(dir, "test_data_set_0", `input_${i}.pb`))));
+    const run = await pageRun(page, readFileSync(join(dir, "model.onnx")), inputs, { names: c.names });
+    browserHashes.push(run.hash ?? run.error);
+  }
+  const model = readFileSync(join(data, "light/light_squeezenet/model.onnx"));
+  const json = Buffer.from('{"dtype":"f32","shape":[1],"data":["NaN"]}');
+  browserHostile.truncated = (await pageRun(page, model.subarray(0, 1000), [])).kind;
+  browserHostile.garbage_input = (await pageRun(page, model, [file("data_0.npy", Buffer.from([1, 2, 3]))])).kind;
+  browserHostile.wrong_shape = (await pageRun(page, model, [file("data_0.json", json)])).kind;
+  browserHostile.wrong_artefact = (await pageRun(page, model, [], { verifierHash: "00".repeat(32) })).kind;
 } finally {
   await browser.close();
   server.close();

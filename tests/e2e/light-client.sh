@@ -42,7 +42,7 @@ for who in bob carol validator; do
     as "$who" staking opt-in >/dev/null
 done
 
-# The page and a file server for the model and its input, as a static host would serve them.
+# A file server for the model and its input, as a static host would serve them.
 mkdir -p "$work/files"
 "$cache/venv/bin/python" tests/light-client/serve.py 26710 "$root" "$work/files" &
 proxies+=($!)
@@ -111,12 +111,6 @@ pass "the claims page proven: one claim, counter and claim at height $(json 'v["
 as alice light recheck "$claim" >"$work/recheck.json" || fail "re-check did not reproduce: $(cat "$work/recheck.json")"
 [[ "$(json 'v["recomputed_output_hash"]' <"$work/recheck.json")" == "$truth" ]] || fail "re-check computed another hash"
 pass "claim $claim re-run from its URIs in wasmer: output hash reproduced"
-
-address() { json "[c['address'] for c in v if c['contract'] == '$1'][0]" <"$work/deploy.json"; }
-PAGE=http://127.0.0.1:26710 RPC="$rpc" WITNESS=http://127.0.0.1:26701 LYING_RPC=http://127.0.0.1:26702 \
-    TRUST_HEIGHT=2 TRUST_HASH="$trust_hash" CONSENSUS="$(address consensus)" REGISTRY="$(address registry)" \
-    CLAIM="$claim" node tests/browser/light-client.mjs || fail "the light client in Chromium"
-pass "the same checks in Chromium through www/poi-light-client.js"
 
 # Every lie below leaves the trust store as it was.
 cp "$work/trust.json" "$work/trust.before"

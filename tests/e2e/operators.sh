@@ -2,7 +2,8 @@
 # End to end with the operator network: `make demo` in check mode (five daemons, three claims, no
 # person voting), then every verdict, slash and balance is asserted to the unit against the
 # protocol's rules and the network's parameters, the gas each account paid (from the node's
-# transaction index) included. Everything the demo started is stopped whatever happens.
+# transaction index) included; then a person's view of it, the browser app in Chromium
+# (tests/browser/app.mjs). Everything the demo started is stopped whatever happens.
 set -euo pipefail
 
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -10,7 +11,7 @@ demo="$work/demo"
 cleanup() { POI_DEMO_DIR="$demo" scripts/demo-stop.sh >/dev/null 2>&1 || true; rm -rf "$work"; }
 trap cleanup EXIT
 
-POI_DEMO_DIR="$demo" POI_DEMO_CHECK=1 POI_DEMO_CONTENT_PORT=7879 scripts/demo.sh >"$work/demo.log" 2>&1 \
+POI_DEMO_DIR="$demo" POI_DEMO_CHECK=1 POI_DEMO_KEEP=1 POI_DEMO_CONTENT_PORT=7879 POI_DEMO_WWW_PORT=8081 scripts/demo.sh >"$work/demo.log" 2>&1 \
     || { tail -40 "$work/demo.log"; for f in "$demo"/logs/*.log; do echo "== $f"; tail -15 "$f"; done; fail "the demo did not finish"; }
 pass "the demo ran: five daemons settled three claims by themselves"
 
@@ -98,5 +99,9 @@ finalizations="$(awk '$1 == "poi_operator_finalizations_total" { s += $2 } END {
 # window), the opened canary once (its truth is known: it settles at once); each by one operator.
 [[ "$finalizations" == 5 ]] || fail "$finalizations finalize transactions for the three claims, not 5"
 pass "each daemon committed on all three claims and revealed (the sleeper never); five finalizations, none refused; rewards claimed on schedule"
+
+# The browser app the demo serves, on the same chain and claims.
+(set -a; source "$demo/app.env"; node tests/browser/app.mjs) || fail "the browser app in Chromium"
+pass "the browser app lists, proves and re-runs the demo's claims in Chromium; lies are named; a file check works offline"
 
 echo "e2e: $passed passed, 0 failed"

@@ -9,6 +9,8 @@ MODE is one of:
   other-key        answer abci_query for a neighbouring key, labelled as the key asked for
   nil-votes        turn every commit signature into a vote for nil, which carries no power
   fork             serve headers with a different app hash (a conflicting chain)
+  forge-header     like fork, but only above height FORGE_ABOVE (default 2, the checkpoint the
+                   tests trust): the checkpoint checks out, the headers after it are forged
 
 Listens on 127.0.0.1 only.
 """
@@ -16,11 +18,13 @@ Listens on 127.0.0.1 only.
 import base64
 import http.server
 import json
+import os
 import sys
 import urllib.request
 
 PORT, UPSTREAM, MODE = int(sys.argv[1]), sys.argv[2].rstrip("/"), sys.argv[3]
-MODES = {"honest", "tamper-value", "other-key", "nil-votes", "fork"}
+MODES = {"honest", "tamper-value", "other-key", "nil-votes", "fork", "forge-header"}
+FORGE_ABOVE = int(os.environ.get("FORGE_ABOVE", "2"))
 if MODE not in MODES:
     sys.exit(f"unknown mode {MODE}; one of {sorted(MODES)}")
 
@@ -64,6 +68,10 @@ def lie(request):
     elif MODE == "fork" and method == "commit":
         header = result["signed_header"]["header"]
         header["app_hash"] = "00" * 32
+    elif MODE == "forge-header" and method == "commit":
+        header = result["signed_header"]["header"]
+        if int(header["height"]) > FORGE_ABOVE:
+            header["app_hash"] = "00" * 32
     return reply
 
 

@@ -6,7 +6,7 @@ use cw_multi_test::{AppResponse, BankSudo, Executor, IntoBech32, SudoMsg};
 use poi_types::ContentHash;
 use poi_types::consensus::{
     BallotsResponse, Claim, ClaimedOutput, CommitteeResponse, ExecuteMsg, InputFormat, InputRef,
-    NewClaim, OperatorRecord, ParamsMsg, QueryMsg, Vote,
+    NewClaim, OperatorRecord, ParamsMsg, QueryMsg, Settlement, Vote,
 };
 use poi_types::registry::{ExecuteMsg as RegistryMsg, VerificationPolicy};
 use poi_types::staking::SlashDestination;
@@ -249,6 +249,14 @@ impl Suite {
                     operator: operator.to_string(),
                 },
             )
+            .unwrap()
+    }
+
+    /// What settling the claim paid and slashed; `None` before it is final.
+    pub fn settlement(&self, claim_id: u64) -> Option<Settlement> {
+        self.app
+            .wrap()
+            .query_wasm_smart(self.consensus(), &QueryMsg::Settlement { claim_id })
             .unwrap()
     }
 

@@ -11,7 +11,7 @@ use poi_tests::consensus::{
 };
 use poi_tests::suite::{INITIAL_BALANCE, Suite, SuiteBuilder, assert_rejected};
 use poi_types::consensus::{
-    ClaimStatus, ExecuteMsg, ParamsMsg, QueryMsg, Verdict, Vote, canary_seal,
+    ClaimStatus, ExecuteMsg, ParamsMsg, QueryMsg, SlashOrder, Verdict, Vote, canary_seal,
 };
 use poi_types::registry::VerificationPolicy;
 
@@ -141,6 +141,17 @@ fn an_operator_voting_the_wrong_hash_is_slashed_and_a_no_show_too() {
     s.finalize_and_settle(id);
     assert_eq!(s.claim(id).verdict, Some(Verdict::Accepted));
     assert!(slashed(&s, &liar, WRONG_VOTE_BPS));
+    let settlement = s.settlement(id).unwrap();
+    assert_eq!(
+        settlement.slashes,
+        vec![SlashOrder {
+            operator: liar.clone(),
+            round: 1,
+            bps: WRONG_VOTE_BPS,
+            reason: "wrong vote".into(),
+            refused: false,
+        }]
+    );
     assert_eq!(stake(&s, &committee[0]), OPERATOR_STAKE);
     let history = s.slash_history(&liar).slashes;
     assert_eq!(history[0].claim_id, id);
@@ -896,6 +907,9 @@ fn a_slash_the_staking_contract_refuses_does_not_block_the_claim() {
         0,
         "the record follows what really happened"
     );
+    let order = s.settlement(id).unwrap().slashes;
+    assert_eq!(order.len(), 1);
+    assert!(order[0].operator == liar && order[0].refused, "{order:?}");
     assert_eq!(s.claim(id).status, ClaimStatus::Final);
 }
 

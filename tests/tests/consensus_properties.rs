@@ -128,5 +128,20 @@ proptest! {
             let slashes = s.slash_history(&operator).slashes;
             prop_assert!(slashes.iter().filter(|r| r.claim_id == id).count() <= 1);
         }
+
+        // 4. The settlement record says where everything the claim held went, and whom it slashed:
+        // exactly the staking contract's slashes for the claim.
+        let claim = s.claim(id);
+        let settlement = s.settlement(id).expect("a final claim has its settlement");
+        let held = claim.price + claim.reward + claim.bond + claim.dispute.map(|d| d.bond).unwrap_or_default();
+        let paid: cosmwasm_std::Uint128 = settlement.transfers.iter().map(|t| t.amount).sum();
+        prop_assert_eq!(paid, held);
+        prop_assert_eq!(Some(settlement.verdict), claim.verdict);
+        for i in 0..9 {
+            let operator = poi_tests::consensus::op(i);
+            let cut = s.slash_history(&operator).slashes.iter().any(|r| r.claim_id == id);
+            let ordered = settlement.slashes.iter().any(|o| o.operator == operator && !o.refused);
+            prop_assert_eq!(cut, ordered, "operator {}", i);
+        }
     }
 }

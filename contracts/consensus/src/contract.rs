@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 
 use crate::error::ContractError;
 use crate::payouts::SLASH_REPLY;
-use crate::state::{CONFIG, PARAMS, RECORDS, SEED, SLASHED};
+use crate::state::{CONFIG, PARAMS, RECORDS, SEED, SETTLEMENTS, SLASHED};
 use crate::{claims, disputes, finalize, params, query, votes};
 
 pub const CONTRACT_NAME: &str = "crates.io:poi-consensus";
@@ -148,6 +148,17 @@ pub fn reply(deps: DepsMut, _env: Env, reply: Reply) -> Result<Response, Contrac
     let (claim_id, operator): (u64, String) = cosmwasm_std::from_json(&reply.payload)?;
     let operator = deps.api.addr_validate(&operator)?;
     SLASHED.remove(deps.storage, (claim_id, &operator));
+    // The settlement is saved before its slashes are dispatched, so its record is there.
+    if let Some(mut settlement) = SETTLEMENTS.may_load(deps.storage, claim_id)? {
+        for order in settlement
+            .slashes
+            .iter_mut()
+            .filter(|o| o.operator == operator)
+        {
+            order.refused = true;
+        }
+        SETTLEMENTS.save(deps.storage, claim_id, &settlement)?;
+    }
     RECORDS.update(deps.storage, &operator, |r| -> Result<_, ContractError> {
         let mut r = r.unwrap_or_default();
         r.slashes = r.slashes.saturating_sub(1);
@@ -188,6 +199,9 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
         }
         QueryMsg::OperatorRecord { operator } => {
             to_json_binary(&query::operator_record(deps, operator)?)?
+        }
+        QueryMsg::Settlement { claim_id } => {
+            to_json_binary(&SETTLEMENTS.may_load(deps.storage, claim_id)?)?
         }
     })
 }

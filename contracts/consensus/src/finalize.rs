@@ -16,16 +16,22 @@
 //! (a part to the deciding round's right voters); on `Inconclusive` everything back. The reward
 //! goes to the first round's right voters, else the dispute round's, else back to the claimant. A
 //! dispute that confirms the first verdict forfeits the dispute bond; otherwise it is returned.
-//! Nothing stays behind.
+//! Nothing stays behind, and what went where is kept as the claim's [`Settlement`].
 
-use cosmwasm_std::{Addr, CosmosMsg, DepsMut, Empty, Env, Response, Storage, SubMsg, Uint128};
+use cosmwasm_std::{Addr, DepsMut, Empty, Env, Response, Storage, SubMsg, Uint128};
 use poi_types::consensus::events;
-use poi_types::consensus::{Claim, ClaimStatus, Config, Member, Params, Round, Verdict};
+use poi_types::consensus::{
+    Claim, ClaimStatus, Config, Member, Params, PayoutReason, Round, Settlement, SlashOrder,
+    Verdict,
+};
 
 use crate::ContractError;
 use crate::claims;
 use crate::payouts;
-use crate::state::{BALLOTS, COMMITTEES, CONFIG, PARAMS, RECORDS, SLASHED, claims as claim_map};
+use crate::payouts::Ledger;
+use crate::state::{
+    BALLOTS, COMMITTEES, CONFIG, PARAMS, RECORDS, SETTLEMENTS, SLASHED, claims as claim_map,
+};
 
 /// Whether `stake` reaches `quorum_bps` of `committee`.
 fn reaches_quorum(stake: Uint128, committee: Uint128, quorum_bps: u16) -> bool {
@@ -38,8 +44,11 @@ fn reaches_quorum(stake: Uint128, committee: Uint128, quorum_bps: u16) -> bool {
 struct Penalties<'a> {
     config: &'a Config,
     claim_id: u64,
+    /// The round being judged, and the height its stake was read at.
+    round: u8,
     snapshot_height: u64,
     msgs: Vec<SubMsg>,
+    orders: Vec<SlashOrder>,
 }
 
 impl Penalties<'_> {
@@ -55,6 +64,13 @@ impl Penalties<'_> {
         }
         SLASHED.save(storage, (self.claim_id, operator), &Empty {})?;
         update_record(storage, operator, |r| r.slashes += 1)?;
+        self.orders.push(SlashOrder {
+            operator: operator.clone(),
+            round: self.round,
+            bps,
+            reason: reason.to_string(),
+            refused: false,
+        });
         self.msgs.push(payouts::slash(
             self.config,
             operator,
@@ -100,7 +116,7 @@ pub fn finalize(deps: DepsMut, env: Env, claim_id: u64) -> Result<Response, Cont
                     height: dispute_end,
                 });
             }
-            settle(deps, claim)
+            settle(deps, &env, claim)
         }
         ClaimStatus::Final => Err(ContractError::WrongStatus {
             claim_id,
@@ -164,7 +180,7 @@ fn end_round(deps: DepsMut, env: Env, mut claim: Claim) -> Result<Response, Cont
         claim_map().save(deps.storage, claim.id, &claim)?;
         return Ok(response.add_attribute("dispute_end", dispute_end.to_string()));
     }
-    let settled = settle(deps, claim)?;
+    let settled = settle(deps, &env, claim)?;
     Ok(response
         .add_attributes(settled.attributes)
         .add_submessages(settled.messages))
@@ -225,18 +241,21 @@ fn judge_round(
 }
 
 /// Judges every round against the final verdict, pays out what the claim holds and marks it final.
-fn settle(deps: DepsMut, mut claim: Claim) -> Result<Response, ContractError> {
+fn settle(deps: DepsMut, env: &Env, mut claim: Claim) -> Result<Response, ContractError> {
     let config = CONFIG.load(deps.storage)?;
     let params = PARAMS.load(deps.storage)?;
     let verdict = claim.verdict.unwrap_or(Verdict::Inconclusive);
     let mut penalties = Penalties {
         config: &config,
         claim_id: claim.id,
+        round: claim.rounds[0].number,
         snapshot_height: claim.rounds[0].snapshot_height,
         msgs: vec![],
+        orders: vec![],
     };
     let first = judge_round(deps.storage, &claim, 0, verdict, &params, &mut penalties)?;
     let second = if claim.rounds.len() > 1 {
+        penalties.round = claim.rounds[1].number;
         penalties.snapshot_height = claim.rounds[1].snapshot_height;
         judge_round(deps.storage, &claim, 1, verdict, &params, &mut penalties)?
     } else {
@@ -249,31 +268,26 @@ fn settle(deps: DepsMut, mut claim: Claim) -> Result<Response, ContractError> {
     };
     let decisive = verdict != Verdict::Inconclusive;
 
-    let mut msgs: Vec<CosmosMsg> = Vec::new();
+    let mut ledger = Ledger::new(&config);
     let mut refund = Uint128::zero();
     match (decisive, first.is_empty(), second.is_empty()) {
-        (true, false, _) => msgs.extend(payouts::reward(&config, &first, claim.reward)?),
-        (true, true, false) => msgs.extend(payouts::reward(&config, &second, claim.reward)?),
+        (true, false, _) => ledger.reward(&first, claim.reward, PayoutReason::VoterReward)?,
+        (true, true, false) => ledger.reward(&second, claim.reward, PayoutReason::VoterReward)?,
         _ => refund += claim.reward,
     }
     match verdict {
         _ if claim.canary == Some(true) => refund += claim.price + claim.bond,
         Verdict::Accepted => {
-            msgs.extend(payouts::fee(
-                &deps.querier,
-                &config,
-                claim.model_id,
-                claim.price,
-            )?);
+            ledger.fee(&deps.querier, claim.model_id, claim.price)?;
             refund += claim.bond;
         }
         Verdict::Rejected => {
             refund += claim.price;
-            msgs.extend(payouts::forfeit(&config, &params, deciding, claim.bond)?);
+            ledger.forfeit(&params, deciding, claim.bond)?;
         }
         Verdict::Inconclusive => refund += claim.price + claim.bond,
     }
-    msgs.extend(payouts::send(&claim.claimant, refund, &config.denom));
+    ledger.send(&claim.claimant, refund, PayoutReason::Refund);
 
     let mut response = Response::new()
         .add_attribute("action", "settle_claim")
@@ -282,18 +296,32 @@ fn settle(deps: DepsMut, mut claim: Claim) -> Result<Response, ContractError> {
     if let Some(dispute) = &claim.dispute {
         let confirmed = decisive && claim.rounds[0].verdict == Some(verdict);
         if confirmed {
-            msgs.extend(payouts::forfeit(&config, &params, &second, dispute.bond)?);
+            ledger.forfeit(&params, &second, dispute.bond)?;
         } else {
-            msgs.extend(payouts::send(
+            ledger.send(
                 &dispute.disputer,
                 dispute.bond,
-                &config.denom,
-            ));
+                PayoutReason::DisputeBondReturned,
+            );
         }
         let outcome = if confirmed { "lost" } else { "bond returned" };
         response = response.add_attribute("dispute", outcome);
     }
     claim.status = ClaimStatus::Final;
     claim_map().save(deps.storage, claim.id, &claim)?;
-    Ok(response.add_messages(msgs).add_submessages(penalties.msgs))
+    // Saved before the slashes run: a refused one marks its order in the reply.
+    SETTLEMENTS.save(
+        deps.storage,
+        claim.id,
+        &Settlement {
+            claim_id: claim.id,
+            height: env.block.height,
+            verdict,
+            transfers: ledger.transfers,
+            slashes: penalties.orders,
+        },
+    )?;
+    Ok(response
+        .add_messages(ledger.msgs)
+        .add_submessages(penalties.msgs))
 }

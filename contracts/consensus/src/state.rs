@@ -3,7 +3,9 @@
 
 use cosmwasm_std::{Addr, Empty};
 use cw_storage_plus::{Index, IndexList, IndexedMap, Item, Map, MultiIndex};
-use poi_types::consensus::{Ballot, Claim, Config, Member, OperatorRecord, Params, storage};
+use poi_types::consensus::{
+    Ballot, Claim, Config, Member, OperatorRecord, Params, Settlement, storage,
+};
 
 pub const CONFIG: Item<Config> = Item::new("config");
 pub const PARAMS: Item<Params> = Item::new("params");
@@ -18,6 +20,8 @@ pub const BALLOTS: Map<(u64, u8, &Addr), Ballot> = Map::new(storage::BALLOTS);
 pub const RECORDS: Map<&Addr, OperatorRecord> = Map::new("operator_records");
 /// (claim id, operator) pairs already slashed: an operator is slashed at most once per claim.
 pub const SLASHED: Map<(u64, &Addr), Empty> = Map::new("slashed");
+/// What each final claim paid and slashed, by claim id.
+pub const SETTLEMENTS: Map<u64, Settlement> = Map::new(storage::SETTLEMENTS);
 
 pub struct ClaimIndexes<'a> {
     pub status: MultiIndex<'a, String, Claim, u64>,

@@ -246,6 +246,63 @@ pub struct OperatorRecord {
     pub no_shows: u64,
 }
 
+/// Why a settlement moved an amount.
+#[cw_serde]
+#[derive(Eq)]
+pub enum PayoutReason {
+    /// The model's price, to the model's owner or to an asset of its lineage (the registry's
+    /// revenue split).
+    ModelFee { asset_id: u64 },
+    /// The claim's reward, to a voter on the verdict's side (through the staking contract, which
+    /// shares it between the operator and its delegators).
+    VoterReward,
+    /// The voters' part of a forfeited bond (the claimant's or a disputer's), the same way.
+    ForfeitToVoters,
+    /// The rest of a forfeited bond, to the forfeit destination.
+    Forfeit,
+    /// Back to the claimant: the price, reward or bond the verdict does not pay out.
+    Refund,
+    /// A dispute bond back to the disputer.
+    DisputeBondReturned,
+}
+
+/// One amount a settlement paid out.
+#[cw_serde]
+#[derive(Eq)]
+pub struct Transfer {
+    /// The recipient; `None` when the amount was burned.
+    pub to: Option<Addr>,
+    pub amount: Uint128,
+    pub reason: PayoutReason,
+}
+
+/// A slash a settlement ordered from the staking contract.
+#[cw_serde]
+#[derive(Eq)]
+pub struct SlashOrder {
+    pub operator: Addr,
+    /// The round whose vote (or absence) it is for.
+    pub round: u8,
+    pub bps: u16,
+    pub reason: String,
+    /// The staking contract refused it (the operator's stake was no longer at risk): nothing was
+    /// cut.
+    pub refused: bool,
+}
+
+/// What settling a claim paid and slashed, stored under [`storage::SETTLEMENTS`] (key: big-endian
+/// `u64` claim id, value: JSON) when the claim becomes final: the record a light client proves to
+/// show where a claim's money went. The transfers add up to everything the claim held: price,
+/// reward, bond and any dispute bond.
+#[cw_serde]
+pub struct Settlement {
+    pub claim_id: u64,
+    pub height: u64,
+    pub verdict: Verdict,
+    pub transfers: Vec<Transfer>,
+    pub slashes: Vec<SlashOrder>,
+}
+
 #[cw_serde]
 pub struct Params {
     /// Members of a first-round committee.
@@ -394,6 +451,9 @@ pub enum QueryMsg {
     Ballots { claim_id: u64, round: Option<u8> },
     #[returns(OperatorRecord)]
     OperatorRecord { operator: String },
+    /// What settling the claim paid and slashed; `null` until it is final.
+    #[returns(Option<Settlement>)]
+    Settlement { claim_id: u64 },
 }
 
 #[cw_serde]
@@ -483,6 +543,8 @@ pub mod storage {
     /// The id the next claim gets (a cw-storage-plus `Item<u64>`, JSON); ids start at 1, so the
     /// claims are 1 up to one below it.
     pub const NEXT_CLAIM_ID: &str = "next_claim_id";
+    /// The [`super::Settlement`] of each final claim, by claim id (big-endian `u64` keys, JSON).
+    pub const SETTLEMENTS: &str = "settlements";
 }
 
 /// Keys of the `wasm` event attributes clients read from the consensus contract's transactions.

@@ -5,10 +5,12 @@
 //! [`fetch`], never uses bytes whose hash is not the committed one, and may keep them in a
 //! [`Store`] addressed by that hash, so a second claim on the same model does not fetch it again.
 //! `poi content add` puts files into a store and `poi content serve` serves it over HTTP
-//! ([`serve`]).
+//! ([`serve`]); [`site`] serves a static site, such as the browser app, the same small way.
 
 pub mod fetch;
+pub mod http;
 pub mod serve;
+pub mod site;
 pub mod store;
 
 pub use fetch::{ContentError, FetchPolicy, fetch, fetch_verified};

@@ -2,45 +2,54 @@
 
 use tract_onnx::prelude::DatumType;
 
+use poi_verifier_abi::ElementType;
+
 use crate::VerifyError;
 
-/// The name of a supported element type, as used in the canonical encoding and in JSON inputs.
-pub fn name(dt: DatumType) -> Result<&'static str, VerifyError> {
-    Ok(match dt {
-        DatumType::Bool => "bool",
-        DatumType::U8 => "u8",
-        DatumType::U16 => "u16",
-        DatumType::U32 => "u32",
-        DatumType::U64 => "u64",
-        DatumType::I8 => "i8",
-        DatumType::I16 => "i16",
-        DatumType::I32 => "i32",
-        DatumType::I64 => "i64",
-        DatumType::F16 => "f16",
-        DatumType::F32 => "f32",
-        DatumType::F64 => "f64",
-        other => {
-            return Err(VerifyError::UnsupportedDtype {
-                dtype: format!("{other:?}"),
-            });
-        }
+/// The element type of a supported datum type.
+fn element(dt: DatumType) -> Option<ElementType> {
+    Some(match dt {
+        DatumType::Bool => ElementType::Bool,
+        DatumType::U8 => ElementType::U8,
+        DatumType::U16 => ElementType::U16,
+        DatumType::U32 => ElementType::U32,
+        DatumType::U64 => ElementType::U64,
+        DatumType::I8 => ElementType::I8,
+        DatumType::I16 => ElementType::I16,
+        DatumType::I32 => ElementType::I32,
+        DatumType::I64 => ElementType::I64,
+        DatumType::F16 => ElementType::F16,
+        DatumType::F32 => ElementType::F32,
+        DatumType::F64 => ElementType::F64,
+        _ => return None,
     })
 }
 
+/// The name of a supported element type, as used in the canonical encoding and in JSON inputs.
+pub fn name(dt: DatumType) -> Result<&'static str, VerifyError> {
+    element(dt)
+        .map(ElementType::name)
+        .ok_or_else(|| VerifyError::UnsupportedDtype {
+            dtype: format!("{dt:?}"),
+        })
+}
+
 pub fn from_name(name: &str) -> Option<DatumType> {
-    Some(match name {
-        "bool" => DatumType::Bool,
-        "u8" => DatumType::U8,
-        "u16" => DatumType::U16,
-        "u32" => DatumType::U32,
-        "u64" => DatumType::U64,
-        "i8" => DatumType::I8,
-        "i16" => DatumType::I16,
-        "i32" => DatumType::I32,
-        "i64" => DatumType::I64,
-        "f16" => DatumType::F16,
-        "f32" => DatumType::F32,
-        "f64" => DatumType::F64,
-        _ => return None,
-    })
+    let wanted = ElementType::from_name(name)?;
+    [
+        DatumType::Bool,
+        DatumType::U8,
+        DatumType::U16,
+        DatumType::U32,
+        DatumType::U64,
+        DatumType::I8,
+        DatumType::I16,
+        DatumType::I32,
+        DatumType::I64,
+        DatumType::F16,
+        DatumType::F32,
+        DatumType::F64,
+    ]
+    .into_iter()
+    .find(|&dt| element(dt) == Some(wanted))
 }

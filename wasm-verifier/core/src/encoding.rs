@@ -1,42 +1,17 @@
 //! The canonical output encoding, the output hash and the receipt: the determinism contract.
 //!
-//! Encoding, all integers little-endian:
-//!
-//! ```text
-//! u32 number of outputs
-//! per output, in graph order:
-//!   u32 name length, name (UTF-8)
-//!   u32 dtype name length, dtype name ("f32", "i64", "bool", ...)
-//!   u32 rank, then u64 per dimension
-//!   the values in C order, little-endian; bools as one byte 0 or 1;
-//!   every NaN replaced by the canonical quiet NaN (f16 0x7e00, f32 0x7fc00000,
-//!   f64 0x7ff8000000000000)
-//! ```
+//! The encoding's layout is written down, and read back, in `poi_verifier_abi::output`.
 //!
 //! `output_hash = sha256(encoding)`; the receipt is
 //! `sha256(model_hash ‖ sha256 of each input's bytes, in the model's input order ‖ verifier_hash ‖
 //! output_hash)` and names the exact computation a vote is about.
 
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tract_onnx::prelude::*;
 
 use crate::{VerifyError, dtype};
 
-/// What an output is, without its values.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OutputSummary {
-    pub name: String,
-    pub dtype: String,
-    pub shape: Vec<u64>,
-}
-
-/// An output read back from an encoding, its values widened to f64 for comparisons.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DecodedOutput {
-    pub summary: OutputSummary,
-    pub values: Vec<f64>,
-}
+pub use poi_verifier_abi::output::{DecodedOutput, OutputSummary};
 
 fn put_str(out: &mut Vec<u8>, s: &str) {
     out.extend_from_slice(&(s.len() as u32).to_le_bytes());
@@ -128,81 +103,11 @@ pub fn receipt(
     h.finalize().into()
 }
 
-/// Reads an encoding back. Any inconsistency is an error: the bytes may come from anywhere.
+/// Reads an encoding back (`poi_verifier_abi::output::decode`), its damage a request error.
 pub fn decode(bytes: &[u8]) -> Result<Vec<DecodedOutput>, VerifyError> {
-    let bad = |reason: &str| VerifyError::Request {
-        reason: format!("output encoding: {reason}"),
-    };
-    let mut at = 0usize;
-    let mut take = |n: usize| -> Result<&[u8], VerifyError> {
-        let end = at
-            .checked_add(n)
-            .filter(|&e| e <= bytes.len())
-            .ok_or_else(|| bad("truncated"))?;
-        let slice = &bytes[at..end];
-        at = end;
-        Ok(slice)
-    };
-    fn u32_of(b: &[u8]) -> u32 {
-        u32::from_le_bytes(b.try_into().expect("4 bytes"))
-    }
-    let count = u32_of(take(4)?);
-    let mut outputs = Vec::new();
-    for _ in 0..count {
-        let len = u32_of(take(4)?) as usize;
-        let name = String::from_utf8(take(len)?.to_vec()).map_err(|_| bad("name is not UTF-8"))?;
-        let len = u32_of(take(4)?) as usize;
-        let dtype_name =
-            String::from_utf8(take(len)?.to_vec()).map_err(|_| bad("dtype is not UTF-8"))?;
-        let dt = dtype::from_name(&dtype_name).ok_or_else(|| bad("unknown dtype"))?;
-        let rank = u32_of(take(4)?) as usize;
-        if rank > 64 {
-            return Err(bad("rank over 64"));
-        }
-        let mut shape = Vec::with_capacity(rank);
-        for _ in 0..rank {
-            shape.push(u64::from_le_bytes(take(8)?.try_into().expect("8 bytes")));
-        }
-        let elements = shape
-            .iter()
-            .try_fold(1u64, |a, &d| a.checked_mul(d))
-            .and_then(|n| usize::try_from(n).ok())
-            .ok_or_else(|| bad("shape overflows"))?;
-        let size = dt.size_of();
-        let data = take(
-            elements
-                .checked_mul(size)
-                .ok_or_else(|| bad("shape overflows"))?,
-        )?;
-        let values = data
-            .chunks_exact(size)
-            .map(|c| match dt {
-                DatumType::F16 => f16::from_le_bytes([c[0], c[1]]).to_f64(),
-                DatumType::F32 => f32::from_le_bytes(c.try_into().expect("4")) as f64,
-                DatumType::F64 => f64::from_le_bytes(c.try_into().expect("8")),
-                DatumType::Bool | DatumType::U8 => c[0] as f64,
-                DatumType::I8 => c[0] as i8 as f64,
-                DatumType::U16 => u16::from_le_bytes(c.try_into().expect("2")) as f64,
-                DatumType::I16 => i16::from_le_bytes(c.try_into().expect("2")) as f64,
-                DatumType::U32 => u32::from_le_bytes(c.try_into().expect("4")) as f64,
-                DatumType::I32 => i32::from_le_bytes(c.try_into().expect("4")) as f64,
-                DatumType::U64 => u64::from_le_bytes(c.try_into().expect("8")) as f64,
-                _ => i64::from_le_bytes(c.try_into().expect("8")) as f64,
-            })
-            .collect();
-        outputs.push(DecodedOutput {
-            summary: OutputSummary {
-                name,
-                dtype: dtype_name,
-                shape,
-            },
-            values,
-        });
-    }
-    if at != bytes.len() {
-        return Err(bad("trailing bytes"));
-    }
-    Ok(outputs)
+    poi_verifier_abi::output::decode(bytes).map_err(|e| VerifyError::Request {
+        reason: format!("output encoding: {e}"),
+    })
 }
 
 #[cfg(test)]

@@ -45,10 +45,24 @@ step "build ∥ reproducible" "$make" --no-print-directory -j2 build reproducibl
 step "check-wasm" "$make" --no-print-directory check-wasm
 # The app needs only what the step before built: its own script, not `make www`'s `wasm` again.
 step "www" scripts/build-www.sh
-step "unit-test" "$make" --no-print-directory unit-test
-step "browser-test" "$make" --no-print-directory browser-test
 step "schema-check" "$make" --no-print-directory schema-check
-step "e2e" "$make" --no-print-directory e2e
+
+# The end-to-end tests spend most of their time waiting for one-second blocks, so the unit and
+# browser tests (CPU-bound, no chain, no fixed ports) run beside them; their output is printed once
+# both are done, and either failing fails the step.
+e2e_and_beside() {
+    local log status=0 side
+    log="$(mktemp)"
+    ("$make" --no-print-directory unit-test && "$make" --no-print-directory browser-test) >"$log" 2>&1 &
+    side=$!
+    "$make" --no-print-directory e2e || status=$?
+    wait "$side" || status=$?
+    printf '\n\033[1mtest: unit-test and browser-test (run beside e2e)\033[0m\n'
+    cat "$log"
+    rm -f "$log"
+    return "$status"
+}
+step "e2e ∥ unit-test, browser-test" e2e_and_beside
 
 printf '\ntest: every step passed on %s (%s)\n\n' "$(date -u +%F)" "$(scripts/machine.sh)"
 table | tee "$cache/test-timings.md"

@@ -83,7 +83,16 @@ try {
   await page.screenshot({ path: join(shots, "claims.png"), fullPage: true });
   await accessible(page, "the claims list");
 
+  // Paging: the claims below 3, with a way back to the newest.
+  await page.goto(`${start}#/claims?before=3`);
+  await page.waitForSelector("table tbody tr", { timeout: 60_000 });
+  const older = await page.$$eval("tbody tr td:first-child", (tds) => tds.map((td) => td.innerText));
+  check(older.join(",") === "claim 2,claim 1" && (await page.$('a[href="#/claims"]:text("Newest claims")')) !== null,
+    "paging: the claims below claim 3, proven, and a link back to the newest", older.join(","));
+
   // A claim page, then its re-run in the page: reproduced.
+  await page.goto(`${start}#/claims`);
+  await page.waitForSelector("table tbody tr", { timeout: 60_000 });
   await page.click(`a[href="#/claims/${honest}"]`);
   await page.waitForSelector("[data-proven-height]", { timeout: 60_000 });
   const text = await page.textContent("main");
@@ -139,6 +148,16 @@ try {
   const tampered = await page.textContent("[role=alert]");
   check(await page.getAttribute("[role=alert]", "data-kind") === "Proof" && /claim/.test(tampered) && /not proven/.test(tampered),
     "a tampered RPC answer is a proof error naming the record", tampered);
+
+  // An RPC server that is not there.
+  await page.goto(`${app}/#/trust`);
+  await page.waitForSelector("#trust-form");
+  await page.fill("#rpc", "http://127.0.0.1:9");
+  await page.click("#trust-form button[type=submit]");
+  await page.waitForSelector("#trust-result .notice", { timeout: 60_000 });
+  check(await page.getAttribute("#trust-result [role=alert]", "data-kind") === "Rpc"
+    && /could not be reached/.test(await page.textContent("#trust-result")),
+    "an unreachable RPC server is named on the page", await page.textContent("#trust-result"));
 
   // A server that forges the headers after the checkpoint.
   await page.goto(`${app}/#/trust`);

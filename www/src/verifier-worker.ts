@@ -3,13 +3,30 @@
 // and the tests use, and reads the outputs back with the light client's bindings.
 
 import { decodeOutputs } from "../light-client/poi_light_client.js";
-import { loadBindings, loadVerifier } from "../poi-verifier.js";
+import { loadBindings, loadVerifier, sha256Hex } from "../poi-verifier.js";
 import type { RunReply, RunRequest } from "./runner";
 
 const PREVIEW = 8;
 
 // Loaded at once, so a warm worker can run while the network is off.
 const ready = loadBindings();
+
+// Compiled verifiers by sha256: a second run on the same bytes reuses the compiled (and by then
+// optimised) module instead of starting again from the engine's baseline tier.
+const compiled = new Map<string, ReturnType<typeof loadVerifier>>();
+async function verifierFor(bytes: Uint8Array, sha256: string | undefined) {
+  const digest = await sha256Hex(bytes);
+  let loading = compiled.get(digest);
+  if (!loading) {
+    loading = loadVerifier(bytes, { sha256 });
+    compiled.set(digest, loading);
+    loading.catch(() => compiled.delete(digest));
+  } else if (sha256 && sha256.toLowerCase() !== digest) {
+    // The same refusal loadVerifier gives, for bytes already compiled under their own hash.
+    return loadVerifier(bytes, { sha256 });
+  }
+  return loading;
+}
 
 self.onmessage = async (event: MessageEvent<RunRequest | "warm">) => {
   if (event.data === "warm") {
@@ -20,7 +37,7 @@ self.onmessage = async (event: MessageEvent<RunRequest | "warm">) => {
   const { verifier, sha256, model, inputs } = event.data;
   try {
     await ready;
-    const loaded = await loadVerifier(new Uint8Array(verifier), { sha256 });
+    const loaded = await verifierFor(new Uint8Array(verifier), sha256);
     const started = performance.now();
     const run = await loadedRun(loaded, new Uint8Array(model), inputs);
     const ms = performance.now() - started;

@@ -10,7 +10,7 @@ export function runResult(result: RunResult, expected: string | undefined, total
     result.outputs.map((o) => [
       h("code", { class: "name" }, o.name),
       o.dtype,
-      `[${o.shape.join(" × ")}]`,
+      h("span", { class: "nowrap" }, `[${o.shape.join(" × ")}]`),
       h("code", {}, o.preview.join(", ") + (o.elements > o.preview.length ? ", …" : "")),
     ]),
   );

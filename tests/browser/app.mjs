@@ -6,13 +6,11 @@
 // chain, which passes the addresses in the environment.
 import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
+
+import { cache, checkFiles, file, launchChromium, modules, openCheckFiles, root } from "./harness.mjs";
 
 const env = (name) => process.env[name] ?? (() => { throw new Error(`${name} is not set`); })();
-const root = resolve(import.meta.dirname, "../..");
-const cache = process.env.POI_CACHE ?? join(process.env.HOME, ".cache/poi");
-const modules = join(cache, "node/node_modules");
-const { chromium } = await import(join(modules, "playwright-core/index.mjs"));
 const { AxeBuilder } = await import(join(modules, "@axe-core/playwright/dist/index.mjs"));
 
 const app = env("APP");
@@ -31,11 +29,7 @@ const tampering = liar(26721, "tamper-value");
 const forging = liar(26722, "forge-header");
 await new Promise((ok) => setTimeout(ok, 800));
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run"],
-});
+const browser = await launchChromium();
 let failures = 0;
 const ok = (what) => console.log(`app: ok: ${what}`);
 const fail = (what) => { console.error(`app: FAIL: ${what}`); failures++; };
@@ -174,23 +168,22 @@ try {
   await page.waitForSelector("#trust-result .notice.good", { timeout: 60_000 });
 
   // Check files with the network off.
-  await page.goto(`${app}/#/check`);
-  await page.waitForSelector("#check-form[data-ready]", { timeout: 60_000 });
+  const digit = () => [
+    join(cache, "demo-data/digit-classifier.onnx"),
+    [file("image.npy", readFileSync(join(cache, "demo-data/digit-7.npy")))],
+    { expected: env("TRUTH") },
+  ];
+  await openCheckFiles(page, app);
   await accessible(page, "Check files");
   await context.setOffline(true);
-  await page.setInputFiles("#model", join(cache, "demo-data/digit-classifier.onnx"));
-  await page.setInputFiles("#inputs", { name: "image.npy", mimeType: "application/octet-stream", buffer: readFileSync(join(cache, "demo-data/digit-7.npy")) });
-  await page.fill("#expected", env("TRUTH"));
-  await page.click("#check");
-  await page.waitForSelector("#check-result [data-verdict], #check-result [role=alert]", { timeout: 60_000 });
-  check(await page.getAttribute("#check-result [data-verdict]", "data-verdict").catch(() => null) === "reproduced",
-    "a file check works with the network off", await page.textContent("#check-result"));
+  const offline = await checkFiles(page, ...digit());
+  check(offline.verdict === "reproduced", "a file check works with the network off", JSON.stringify(offline));
   await context.setOffline(false);
 
   // A long run (a real OCR model on a large image) keeps the page responsive and can be cancelled;
   // the view then runs again.
   await page.setInputFiles("#model", join(cache, "real-models/ch_PP-OCRv4_det_infer.onnx"));
-  await page.setInputFiles("#inputs", { name: "x.npy", mimeType: "application/octet-stream", buffer: npyZeros([1, 3, 960, 960]) });
+  await page.setInputFiles("#inputs", file("x.npy", npyZeros([1, 3, 960, 960])));
   await page.fill("#expected", "");
   await page.click("#check");
   await page.waitForSelector("#check-result [role=status]");
@@ -202,13 +195,8 @@ try {
   check(await page.getAttribute("#check-result [role=alert]", "data-kind") === "Cancelled" && responsive < 1000,
     `a running model leaves the page responsive (${responsive} ms to answer) and Cancel stops it`,
     await page.textContent("#check-result"));
-  await page.setInputFiles("#model", join(cache, "demo-data/digit-classifier.onnx"));
-  await page.setInputFiles("#inputs", { name: "image.npy", mimeType: "application/octet-stream", buffer: readFileSync(join(cache, "demo-data/digit-7.npy")) });
-  await page.fill("#expected", env("TRUTH"));
-  await page.click("#check");
-  await page.waitForSelector("#check-result [data-verdict], #check-result [role=alert]", { timeout: 60_000 });
-  check(await page.getAttribute("#check-result [data-verdict]", "data-verdict").catch(() => null) === "reproduced",
-    "after a cancel the next check runs", await page.textContent("#check-result"));
+  const again = await checkFiles(page, ...digit());
+  check(again.verdict === "reproduced", "after a cancel the next check runs", JSON.stringify(again));
   check(errors.length === 0, "no uncaught error in the page", errors.join(" | "));
 } catch (e) {
   fail(`${e.message}`);

@@ -5,18 +5,15 @@
 // browser-test` (part of `make test`), after `make www`.
 
 import { spawnSync } from "node:child_process";
-import { createServer } from "node:http";
-import { existsSync, readFileSync, readdirSync } from "node:fs";
-import { extname, join, resolve } from "node:path";
+import { readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
 
 import { loadVerifier } from "../../www/poi-verifier.js";
+import { cache, checkFiles, file, launchChromium, openCheckFiles, root, serveApp } from "./harness.mjs";
 
-const root = resolve(import.meta.dirname, "../..");
-const cache = process.env.POI_CACHE ?? join(process.env.HOME, ".cache/poi");
 const target = process.env.CARGO_TARGET_DIR ?? join(cache, "target");
 const poi = join(target, "release/poi");
 const data = join(cache, "onnx-data");
-const { chromium } = await import(join(cache, "node/node_modules/playwright-core/index.mjs"));
 
 // The light architectures and every PyTorch operator test.
 const cases = ["light", "pytorch-operator"].flatMap((suite) =>
@@ -97,58 +94,28 @@ const wasmer = plan.map((c) => wasmerHash(c, c.names));
 
 // 3. Chromium, through the app: its "Check files" view and its verifier Web Worker, the path a
 // person's re-run takes, served from the built app (www/dist, `make www`).
-const dist = join(root, "www/dist");
-if (!existsSync(join(dist, "index.html"))) throw new Error("www/dist holds no built app: run `make www` first");
-const types = { ".js": "text/javascript", ".wasm": "application/wasm", ".html": "text/html", ".css": "text/css" };
-const server = createServer((req, res) => {
-  const url = decodeURIComponent(new URL(req.url, "http://x").pathname);
-  const file = join(dist, url === "/" ? "index.html" : url);
-  if (!file.startsWith(dist) || !existsSync(file)) return res.writeHead(404).end();
-  res.writeHead(200, { "content-type": types[extname(file)] ?? "application/octet-stream" });
-  res.end(readFileSync(file));
-});
-await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
-const base = `http://127.0.0.1:${server.address().port}`;
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run"],
-});
-const file = (name, buffer) => ({ name, mimeType: "application/octet-stream", buffer });
-/** One check in the page: the output hash, or `error: <message>` / the error's kind. */
-async function pageRun(page, model, inputs, { names = [], verifierHash = "" } = {}) {
-  await page.setInputFiles("#model", file("model.onnx", model));
-  await page.setInputFiles("#inputs", inputs);
-  for (const [i, name] of names.entries()) await page.fill(`#input-name-${i}`, name);
-  await page.fill("#verifier-hash", verifierHash);
-  await page.fill("#expected", "");
-  await page.click("#check");
-  const shown = await page.waitForSelector("#check-result [data-output-hash], #check-result [role=alert]", { timeout: 300_000 });
-  const hash = await shown.getAttribute("data-output-hash");
-  if (hash) return { hash };
-  return { kind: await shown.getAttribute("data-kind"), error: `error: ${await shown.$eval("p", (p) => p.textContent)}` };
-}
+const app = await serveApp();
+const browser = await launchChromium();
 const browserHashes = [];
 const browserHostile = {};
 try {
   const page = await browser.newPage();
-  await page.goto(`${base}/#/check`);
-  await page.waitForSelector("#check-form[data-ready]", { timeout: 60_000 });
+  await openCheckFiles(page, app.url);
   for (const c of plan) {
     const dir = join(data, c.suite, c.name);
     const inputs = c.names.map((_, i) => file(`input_${i}.pb`, readFileSync(join(dir, "test_data_set_0", `input_${i}.pb`))));
-    const run = await pageRun(page, readFileSync(join(dir, "model.onnx")), inputs, { names: c.names });
+    const run = await checkFiles(page, readFileSync(join(dir, "model.onnx")), inputs, { names: c.names });
     browserHashes.push(run.hash ?? run.error);
   }
   const model = readFileSync(join(data, "light/light_squeezenet/model.onnx"));
   const json = Buffer.from('{"dtype":"f32","shape":[1],"data":["NaN"]}');
-  browserHostile.truncated = (await pageRun(page, model.subarray(0, 1000), [])).kind;
-  browserHostile.garbage_input = (await pageRun(page, model, [file("data_0.npy", Buffer.from([1, 2, 3]))])).kind;
-  browserHostile.wrong_shape = (await pageRun(page, model, [file("data_0.json", json)])).kind;
-  browserHostile.wrong_artefact = (await pageRun(page, model, [], { verifierHash: "00".repeat(32) })).kind;
+  browserHostile.truncated = (await checkFiles(page, model.subarray(0, 1000), [])).kind;
+  browserHostile.garbage_input = (await checkFiles(page, model, [file("data_0.npy", Buffer.from([1, 2, 3]))])).kind;
+  browserHostile.wrong_shape = (await checkFiles(page, model, [file("data_0.json", json)])).kind;
+  browserHostile.wrong_artefact = (await checkFiles(page, model, [], { verifierHash: "00".repeat(32) })).kind;
 } finally {
   await browser.close();
-  server.close();
+  app.close();
 }
 
 // Hostile inputs in Node, for the same answers.

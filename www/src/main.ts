@@ -5,6 +5,7 @@ import { describe } from "./errors";
 import { ChainSession } from "./light";
 import type { Summary } from "./records";
 import {
+  chooseNetwork,
   chosenNetwork,
   type Directory,
   loadDirectory,
@@ -85,6 +86,11 @@ async function route(): Promise<void> {
 try {
   directory = await loadDirectory();
   connect();
+  // The address's network and checkpoint are taken once and remembered; later edits win.
+  if (location.search && network) {
+    chooseNetwork(network.name);
+    history.replaceState(null, "", `${location.pathname}${location.hash}`);
+  }
 } catch (e) {
   directoryError = e;
   status.textContent = "no network configured";

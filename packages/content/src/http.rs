@@ -3,11 +3,27 @@
 //! Deliberately small: one thread per connection, no keep-alive, no chunked bodies.
 
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
-use std::net::TcpStream;
+use std::net::{TcpListener, TcpStream};
 use std::time::Duration;
 
 /// Most header bytes read from one request.
 const MAX_HEAD: usize = 16 * 1024;
+
+/// Accepts connections on `listener` until the process ends, each answered by `handle` on a
+/// thread of its own; a connection that fails is dropped, never the server.
+pub fn serve_each<H>(listener: TcpListener, handle: H) -> std::io::Result<()>
+where
+    H: Fn(TcpStream) -> std::io::Result<()> + Clone + Send + 'static,
+{
+    for stream in listener.incoming() {
+        let Ok(stream) = stream else { continue };
+        let handle = handle.clone();
+        std::thread::spawn(move || {
+            let _ = handle(stream);
+        });
+    }
+    Ok(())
+}
 
 /// The parts of a request the servers look at.
 pub struct Request {

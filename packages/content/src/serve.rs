@@ -13,14 +13,7 @@ use crate::store::Store;
 
 /// Serves `store` on `listener` until the process ends.
 pub fn serve(store: Store, listener: TcpListener) -> std::io::Result<()> {
-    for stream in listener.incoming() {
-        let Ok(stream) = stream else { continue };
-        let store = store.clone();
-        std::thread::spawn(move || {
-            let _ = handle(&store, stream);
-        });
-    }
-    Ok(())
+    http::serve_each(listener, move |stream| handle(&store, stream))
 }
 
 fn handle(store: &Store, mut stream: TcpStream) -> std::io::Result<()> {

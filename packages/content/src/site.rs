@@ -48,14 +48,7 @@ impl Site {
 
 /// Serves `site` on `listener` until the process ends.
 pub fn serve(site: Site, listener: TcpListener) -> std::io::Result<()> {
-    for stream in listener.incoming() {
-        let Ok(stream) = stream else { continue };
-        let site = site.clone();
-        std::thread::spawn(move || {
-            let _ = handle(&site, stream);
-        });
-    }
-    Ok(())
+    http::serve_each(listener, move |stream| handle(&site, stream))
 }
 
 /// The media type browsers need to use a file: scripts, workers and wasm are refused otherwise.

@@ -49,7 +49,12 @@ pub fn directory(
     networks.network(default)?;
     let mut entries = Vec::new();
     for name in networks.names() {
-        let network = networks.network(name)?;
+        // `POI_RPC` speaks of the network the CLI was pointed at, not of every network listed.
+        let network = if name == default {
+            networks.network(name)?
+        } else {
+            networks.configured(name)?
+        };
         let explicit = default_deployments.filter(|_| name == default);
         let file =
             config::deployments_file(explicit, networks, name, network.deployments.as_deref());

@@ -70,7 +70,16 @@ impl NetworksFile {
 
     /// Network `name`, checked; the environment may override its RPC (`POI_RPC`).
     pub fn network(&self, name: &str) -> Result<Network, ConfigError> {
-        let mut network =
+        let mut network = self.configured(name)?;
+        if let Ok(rpc) = std::env::var("POI_RPC") {
+            network.rpc = rpc;
+        }
+        Ok(network)
+    }
+
+    /// Network `name` as the file says, checked, with no override from the environment.
+    pub fn configured(&self, name: &str) -> Result<Network, ConfigError> {
+        let network =
             self.networks
                 .get(name)
                 .cloned()
@@ -79,9 +88,6 @@ impl NetworksFile {
                     source_name: self.source.clone(),
                     known: self.networks.keys().cloned().collect::<Vec<_>>().join(", "),
                 })?;
-        if let Ok(rpc) = std::env::var("POI_RPC") {
-            network.rpc = rpc;
-        }
         network
             .gas_price()
             .map_err(|reason| ConfigError::BadNetwork {

@@ -30,8 +30,13 @@ use crate::store::{TrustStore, TrustedState};
 
 /// A JavaScript `Error` whose `kind` names the variant.
 fn thrown(e: LightClientError) -> JsValue {
-    let error = js_sys::Error::new(&e.to_string());
-    let _ = Reflect::set(&error, &"kind".into(), &e.kind().into());
+    error_of_kind(e.kind(), &e.to_string())
+}
+
+/// A JavaScript `Error` with `message` whose `kind` the page branches on.
+fn error_of_kind(kind: &str, message: &str) -> JsValue {
+    let error = js_sys::Error::new(message);
+    let _ = Reflect::set(&error, &"kind".into(), &kind.into());
     error.into()
 }
 
@@ -347,11 +352,7 @@ pub fn encode_verifier_request(
     limits: JsValue,
 ) -> Result<Vec<u8>, JsValue> {
     use poi_verifier_abi::{InputFormat, Limits, NamedInput, Request};
-    let request_error = |reason: String| {
-        let error = js_sys::Error::new(&reason);
-        let _ = Reflect::set(&error, &"kind".into(), &"request".into());
-        JsValue::from(error)
-    };
+    let request_error = |reason: String| error_of_kind("request", &reason);
     let verifier_hash: [u8; 32] = hex::decode(verifier_hash)
         .ok()
         .and_then(|h| h.try_into().ok())
@@ -429,11 +430,8 @@ pub fn decode_outputs(
     encoding: &[u8],
     #[wasm_bindgen(js_name = previewCount)] preview_count: u32,
 ) -> Result<JsValue, JsValue> {
-    let outputs = poi_verifier_abi::output::decode(encoding).map_err(|e| {
-        let error = js_sys::Error::new(&format!("output encoding: {e}"));
-        let _ = Reflect::set(&error, &"kind".into(), &"output".into());
-        JsValue::from(error)
-    })?;
+    let outputs = poi_verifier_abi::output::decode(encoding)
+        .map_err(|e| error_of_kind("output", &format!("output encoding: {e}")))?;
     let shown: Vec<Value> = outputs
         .iter()
         .map(|o| {

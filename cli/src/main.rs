@@ -200,6 +200,7 @@ fn run(cli: Cli) -> Result<()> {
             let session = staking::StakingSession {
                 chain: &chain,
                 contract,
+                consensus: Deployments::address_of(&deployments, "consensus").ok(),
                 signer: &load_signer,
                 json: cli.json,
             };

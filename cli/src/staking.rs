@@ -1,12 +1,13 @@
-//! `poi staking …`: operators, delegation, withdrawals and (for the slasher) slashing.
+//! `poi staking …`: operators and their allocations, delegation, withdrawals, services and (for a
+//! service's slasher) slashing.
 
 use anyhow::{Result, anyhow};
 use clap::Subcommand;
 use cosmrs::{Coin, Denom};
 use cosmwasm_std::Uint128;
 use poi_types::staking::{
-    DelegationResponse, ExecuteMsg, OperatorMetadata, QueryMsg, RewardsResponse,
-    WithdrawalsResponse,
+    AllocationsResponse, DelegationResponse, ExecuteMsg, OperatorMetadata, QueryMsg,
+    RewardsResponse, ServicesResponse, WithdrawalsResponse,
 };
 
 use poi_client::Chain;
@@ -21,10 +22,25 @@ pub enum StakingCommand {
         #[arg(long, default_value = "500")]
         commission_bps: u16,
     },
-    /// Start serving (needs the minimum self-bond).
-    OptIn,
-    /// Stop serving; the stake stays slashable for the withdrawal delay.
-    OptOut,
+    /// Allocate BPS of your stake to a service (0 to leave it; needs the minimum self-bond). An
+    /// increase counts after the allocation delay, a decrease stays slashable for the withdrawal
+    /// delay.
+    Allocate {
+        bps: u16,
+        /// Default: the service of the deployed consensus contract.
+        #[arg(long)]
+        service: Option<u32>,
+    },
+    /// Make an operator's allocation changes that are due count (anyone may).
+    ApplyAllocations {
+        /// Default: your own address.
+        #[arg(long)]
+        operator: Option<String>,
+    },
+    /// An operator's allocations and the stake each stands for.
+    Allocations { operator: String },
+    /// The registered services.
+    Services,
     /// Bond AMOUNT of the bond denom to an operator.
     Delegate {
         amount: u128,
@@ -35,8 +51,10 @@ pub enum StakingCommand {
     Undelegate { amount: u128 },
     /// Pay out your released withdrawals.
     Withdraw,
-    /// Slasher only: slash an operator for a claim.
+    /// A service's slasher only: slash an operator's allocation to it for a claim.
     Slash {
+        #[arg(long)]
+        service: u32,
         #[arg(long)]
         operator: String,
         #[arg(long)]
@@ -51,8 +69,29 @@ pub enum StakingCommand {
     },
     /// Claim your rewards.
     ClaimRewards,
-    /// Admin only: name the account (or contract) allowed to slash.
-    SetSlasher { slasher: String },
+    /// Admin only: register a service that may slash what operators allocate to it.
+    RegisterService {
+        #[arg(long)]
+        name: String,
+        /// The account (or contract) allowed to slash.
+        #[arg(long)]
+        slasher: String,
+        #[arg(long)]
+        max_slash_bps: u16,
+        #[arg(long)]
+        uri: Option<String>,
+    },
+    /// Admin only: rename a service or name a new slasher (it takes over after twice the
+    /// withdrawal delay).
+    UpdateService {
+        id: u32,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        uri: Option<String>,
+        #[arg(long)]
+        slasher: Option<String>,
+    },
     /// A staker's delegation, withdrawals and pending rewards.
     Show { address: String },
 }
@@ -60,6 +99,8 @@ pub enum StakingCommand {
 pub struct StakingSession<'a> {
     pub chain: &'a Chain,
     pub contract: String,
+    /// The deployed consensus contract, whose service `allocate` defaults to.
+    pub consensus: Option<String>,
     pub signer: &'a dyn Fn() -> Result<Signer>,
     pub json: bool,
 }
@@ -78,6 +119,22 @@ impl StakingSession<'_> {
             self.chain
                 .execute_contract(&signer, &self.contract, msg, funds, "poi staking")?;
         crate::output::transaction(self.json, &result, serde_json::json!({}))
+    }
+
+    fn consensus_service(&self) -> Result<u32> {
+        let consensus = self.consensus.as_ref().ok_or_else(|| {
+            anyhow!("no consensus contract is deployed on this network: name a --service")
+        })?;
+        let config: poi_types::consensus::Config = self
+            .chain
+            .smart_query(consensus, &poi_types::consensus::QueryMsg::Config {})?;
+        Ok(config.service_id)
+    }
+
+    fn query<T: serde::de::DeserializeOwned + serde::Serialize>(&self, msg: &QueryMsg) -> Result<()> {
+        let response: T = self.chain.smart_query(&self.contract, msg)?;
+        println!("{}", serde_json::to_string_pretty(&response)?);
+        Ok(())
     }
 
     fn bond_denom(&self) -> Result<String> {
@@ -100,8 +157,27 @@ pub fn run(cmd: StakingCommand, s: &StakingSession) -> Result<()> {
             },
             0,
         ),
-        StakingCommand::OptIn => s.execute(&ExecuteMsg::OptIn {}, 0),
-        StakingCommand::OptOut => s.execute(&ExecuteMsg::OptOut {}, 0),
+        StakingCommand::Allocate { bps, service } => {
+            let service_id = match service {
+                Some(id) => id,
+                None => s.consensus_service()?,
+            };
+            s.execute(&ExecuteMsg::SetAllocation { service_id, bps }, 0)
+        }
+        StakingCommand::ApplyAllocations { operator } => {
+            let operator = match operator {
+                Some(address) => address,
+                None => (s.signer)()?.address.to_string(),
+            };
+            s.execute(&ExecuteMsg::ApplyAllocations { operator }, 0)
+        }
+        StakingCommand::Allocations { operator } => {
+            s.query::<AllocationsResponse>(&QueryMsg::Allocations { operator })
+        }
+        StakingCommand::Services => s.query::<ServicesResponse>(&QueryMsg::Services {
+            start_after: None,
+            limit: None,
+        }),
         StakingCommand::Delegate { amount, operator } => {
             s.execute(&ExecuteMsg::Delegate { operator }, amount)
         }
@@ -113,6 +189,7 @@ pub fn run(cmd: StakingCommand, s: &StakingSession) -> Result<()> {
         ),
         StakingCommand::Withdraw => s.execute(&ExecuteMsg::CompleteWithdrawals { limit: None }, 0),
         StakingCommand::Slash {
+            service,
             operator,
             bps,
             claim_id,
@@ -120,6 +197,7 @@ pub fn run(cmd: StakingCommand, s: &StakingSession) -> Result<()> {
             snapshot_height,
         } => s.execute(
             &ExecuteMsg::Slash {
+                service_id: service,
                 operator,
                 bps,
                 claim_id,
@@ -129,9 +207,31 @@ pub fn run(cmd: StakingCommand, s: &StakingSession) -> Result<()> {
             0,
         ),
         StakingCommand::ClaimRewards => s.execute(&ExecuteMsg::ClaimRewards {}, 0),
-        StakingCommand::SetSlasher { slasher } => s.execute(
-            &ExecuteMsg::SetSlasher {
-                slasher: Some(slasher),
+        StakingCommand::RegisterService {
+            name,
+            slasher,
+            max_slash_bps,
+            uri,
+        } => s.execute(
+            &ExecuteMsg::RegisterService {
+                name,
+                uri,
+                slasher,
+                max_slash_bps,
+            },
+            0,
+        ),
+        StakingCommand::UpdateService {
+            id,
+            name,
+            uri,
+            slasher,
+        } => s.execute(
+            &ExecuteMsg::UpdateService {
+                service_id: id,
+                name,
+                uri,
+                slasher,
             },
             0,
         ),

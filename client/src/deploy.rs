@@ -1,5 +1,6 @@
 //! Deploying poi: upload the contract artefacts, instantiate them in order (consensus needs the
-//! registry and staking), make consensus the staking contract's slasher, record what was deployed,
+//! registry and staking), register consensus as a service of the staking contract, record what was
+//! deployed,
 //! and on later runs change only what changed (`poi deploy`, and every test that brings up a
 //! chain).
 
@@ -17,7 +18,7 @@ use serde::Serialize;
 
 use crate::deployments::{ContractDeployment, Deployments};
 use crate::error::{ChainError, ConfigError};
-use crate::{Chain, Network, Signer};
+use crate::{Chain, Signer};
 
 /// Why a deployment stopped. What was deployed before the error is recorded.
 #[derive(Debug, thiserror::Error)]
@@ -42,6 +43,11 @@ pub enum DeployError {
         code_id: u64,
         address: String,
     },
+    #[error(
+        "the staking contract registered the consensus service as {registered}, not {expected}: \
+         another service was registered meanwhile; redeploy consensus"
+    )]
+    ServiceMismatch { expected: u32, registered: u32 },
     #[error("{contract} needs {needs}, which is not deployed")]
     Missing { contract: String, needs: String },
     /// The chain took the transaction but its events lack what every such transaction reports.
@@ -102,9 +108,10 @@ const CONTRACTS: &[ContractSpec] = &[
 fn instantiate_msg(
     name: &str,
     deployer: &str,
-    network: &Network,
+    chain: &Chain,
     deployed: &Deployments,
 ) -> Result<Option<Vec<u8>>> {
+    let network = &chain.network;
     match name {
         "registry" => Ok(Some(json(
             "the registry's instantiate message",
@@ -124,7 +131,8 @@ fn instantiate_msg(
             })
             .transpose(),
         "consensus" => {
-            let (Some(params), Some(staking)) = (&network.consensus, &network.staking) else {
+            let (Some(params), Some(staking_config)) = (&network.consensus, &network.staking)
+            else {
                 return Ok(None);
             };
             let address_of = |contract: &str| {
@@ -137,13 +145,15 @@ fn instantiate_msg(
                         needs: contract.into(),
                     })
             };
+            let staking = address_of("staking")?;
             Ok(Some(json(
                 "the consensus instantiate message",
                 &poi_types::consensus::InstantiateMsg {
                     admin: Some(deployer.to_string()),
                     registry: address_of("registry")?,
-                    staking: address_of("staking")?,
-                    denom: staking.bond_denom.clone(),
+                    service_id: next_service_id(chain, &staking)?,
+                    staking,
+                    denom: staking_config.bond_denom.clone(),
                     params: params.clone(),
                 },
             )?))
@@ -204,12 +214,8 @@ pub fn deploy(chain: &Chain, signer: &Signer, opts: &DeployOptions) -> Result<Ve
 
     let mut outcomes = Vec::new();
     for spec in CONTRACTS {
-        let Some(init_msg) = instantiate_msg(
-            spec.name,
-            signer.address.as_ref(),
-            &chain.network,
-            &deployments,
-        )?
+        let Some(init_msg) =
+            instantiate_msg(spec.name, signer.address.as_ref(), chain, &deployments)?
         else {
             continue;
         };
@@ -307,7 +313,7 @@ pub fn deploy(chain: &Chain, signer: &Signer, opts: &DeployOptions) -> Result<Ve
             }
         };
         if spec.name == "consensus" && outcome.action == "instantiated" {
-            make_slasher(chain, signer, &deployments, &outcome.address)?;
+            register_consensus_service(chain, signer, &deployments, &outcome.address)?;
         }
         deployments.contracts.insert(
             spec.name.into(),
@@ -323,22 +329,35 @@ pub fn deploy(chain: &Chain, signer: &Signer, opts: &DeployOptions) -> Result<Ve
     Ok(outcomes)
 }
 
-/// Makes a newly instantiated consensus contract the staking contract's slasher, unless the
-/// network's staking table names a slasher of its own (a test account, say).
-fn make_slasher(
+/// The id the staking contract gives the next service it registers: ids count up from 1 and are
+/// never reused.
+fn next_service_id(chain: &Chain, staking: &str) -> Result<u32> {
+    use poi_types::staking::{MAX_PAGE_LIMIT, QueryMsg, ServicesResponse};
+    let mut last = None;
+    loop {
+        let page: ServicesResponse = chain.smart_query(
+            staking,
+            &QueryMsg::Services {
+                start_after: last,
+                limit: Some(MAX_PAGE_LIMIT),
+            },
+        )?;
+        let full = page.services.len() == MAX_PAGE_LIMIT as usize;
+        last = page.services.last().map(|s| s.id).or(last);
+        if !full {
+            return Ok(last.map_or(1, |id| id + 1));
+        }
+    }
+}
+
+/// Registers a newly instantiated consensus contract as the staking contract's service, with the
+/// id it was instantiated with. Its slash cap is the largest slash its parameters can order.
+fn register_consensus_service(
     chain: &Chain,
     signer: &Signer,
     deployed: &Deployments,
     consensus: &str,
 ) -> Result<()> {
-    if chain
-        .network
-        .staking
-        .as_ref()
-        .is_some_and(|s| s.slasher.is_some())
-    {
-        return Ok(());
-    }
     let staking = deployed
         .contracts
         .get("staking")
@@ -346,16 +365,39 @@ fn make_slasher(
             contract: "consensus".into(),
             needs: "staking".into(),
         })?;
-    let msg = poi_types::staking::ExecuteMsg::SetSlasher {
-        slasher: Some(consensus.to_string()),
+    let config: poi_types::consensus::Config =
+        chain.smart_query(consensus, &poi_types::consensus::QueryMsg::Config {})?;
+    let params: poi_types::consensus::Params =
+        chain.smart_query(consensus, &poi_types::consensus::QueryMsg::Params {})?;
+    let msg = poi_types::staking::ExecuteMsg::RegisterService {
+        name: "poi consensus".into(),
+        uri: None,
+        slasher: consensus.to_string(),
+        max_slash_bps: params
+            .wrong_vote_slash_bps
+            .max(params.no_show_slash_bps)
+            .max(1),
     };
-    chain.execute_contract(
+    let result = chain.execute_contract(
         signer,
         &staking.address,
         &msg,
         vec![],
-        "poi deploy: make consensus the slasher",
+        "poi deploy: register the consensus service",
     )?;
+    let registered = result
+        .attribute("wasm", poi_types::staking::events::SERVICE_ID)
+        .and_then(|id| id.parse().ok())
+        .ok_or_else(|| DeployError::Unreported {
+            what: "registering the consensus service".into(),
+            attribute: "service id".into(),
+        })?;
+    if registered != config.service_id {
+        return Err(DeployError::ServiceMismatch {
+            expected: config.service_id,
+            registered,
+        });
+    }
     Ok(())
 }
 

@@ -140,13 +140,27 @@ pub fn consensus_round_gas(
             admin: None,
             bond_denom: "stake".into(),
             withdrawal_delay: 7 * 24 * 3600,
-            slasher: None,
-            max_slash_bps: 10_000,
+            allocation_delay: 0,
             min_self_bond: Uint128::new(100),
             max_open_withdrawals: 10,
             slash_destination: SlashDestination::Burn {},
         },
     )?;
+    let consensus_addr = staking.addr("consensus").to_string();
+    staking.execute(
+        "register_service",
+        "admin",
+        &StakingMsg::RegisterService {
+            name: "poi consensus".into(),
+            uri: None,
+            slasher: consensus_addr,
+            max_slash_bps: 10_000,
+        },
+    )?;
+    let allocate_all = StakingMsg::SetAllocation {
+        service_id: 1,
+        bps: 10_000,
+    };
     // Enough operators for both committees, with different stakes.
     for i in 0..(size + escalation) as u128 {
         let name = format!("op{i}");
@@ -162,7 +176,7 @@ pub fn consensus_round_gas(
         staking
             .with_funds(vec![coin(1_000 + 10 * i, "stake")])
             .execute("bond", &name, &StakingMsg::Delegate { operator: address })?;
-        staking.execute("opt_in", &name, &StakingMsg::OptIn {})?;
+        staking.execute("allocate", &name, &allocate_all)?;
     }
     let (registry_addr, staking_addr) = (registry.addr("registry"), registry.addr("staking"));
     let height = staking.height();
@@ -182,6 +196,7 @@ pub fn consensus_round_gas(
             admin: None,
             registry: registry_addr.to_string(),
             staking: staking_addr.to_string(),
+            service_id: 1,
             denom: "stake".into(),
             params: params(size, escalation),
         },

@@ -14,7 +14,11 @@ pub const WITHDRAWAL_DELAY: u64 = 7 * 24 * 3600;
 pub const MIN_SELF_BOND: u128 = 100;
 pub const MAX_OPEN_WITHDRAWALS: u32 = 5;
 
-/// The slasher account the tests play (the consensus contract, later).
+/// The service a staking suite registers first, with [`slasher`] as its slasher (the consensus
+/// contract, in a consensus suite).
+pub const SERVICE: u32 = 1;
+
+/// The slasher account the tests play for [`SERVICE`].
 pub fn slasher() -> Addr {
     "slasher".into_bech32()
 }
@@ -37,8 +41,7 @@ pub fn default_config() -> InstantiateMsg {
         admin: None,
         bond_denom: DENOM.into(),
         withdrawal_delay: WITHDRAWAL_DELAY,
-        slasher: Some(slasher().to_string()),
-        max_slash_bps: 10_000,
+        allocation_delay: 0,
         min_self_bond: Uint128::new(MIN_SELF_BOND),
         max_open_withdrawals: MAX_OPEN_WITHDRAWALS,
         slash_destination: SlashDestination::Address {
@@ -71,8 +74,13 @@ impl Suite {
             .execute_contract(staker.clone(), staking, &msg, &coins(amount, DENOM))
     }
 
-    /// Registers `operator`, bonds `self_bond` to it and opts it in.
+    /// Registers `operator`, bonds `self_bond` to it and allocates all of it to [`SERVICE`].
     pub fn start_operator(&mut self, operator: &Addr, self_bond: u128) {
+        self.start_operator_for(operator, self_bond, SERVICE, 10_000);
+    }
+
+    /// Registers `operator`, bonds `self_bond` to it and allocates `bps` of it to `service_id`.
+    pub fn start_operator_for(&mut self, operator: &Addr, self_bond: u128, service_id: u32, bps: u16) {
         let metadata = OperatorMetadata {
             moniker: "validator one".into(),
             uri: None,
@@ -86,15 +94,48 @@ impl Suite {
         )
         .unwrap();
         self.delegate(operator, operator, self_bond).unwrap();
-        self.stake(operator, &ExecuteMsg::OptIn {}).unwrap();
+        self.allocate(operator, service_id, bps).unwrap();
     }
 
-    /// Slashes `bps` of the operator's stake now.
+    /// The operator allocates `bps` of its stake to `service_id`.
+    pub fn allocate(
+        &mut self,
+        operator: &Addr,
+        service_id: u32,
+        bps: u16,
+    ) -> StdResult<AppResponse> {
+        self.stake(operator, &ExecuteMsg::SetAllocation { service_id, bps })
+    }
+
+    /// The admin registers a service slashed by `slasher`; its id.
+    pub fn register_service(&mut self, slasher: &Addr, max_slash_bps: u16) -> u32 {
+        let admin = self.accounts.admin.clone();
+        let response = self
+            .stake(
+                &admin,
+                &ExecuteMsg::RegisterService {
+                    name: "a second service".into(),
+                    uri: None,
+                    slasher: slasher.to_string(),
+                    max_slash_bps,
+                },
+            )
+            .expect("the admin registers a service");
+        response
+            .events
+            .iter()
+            .flat_map(|e| &e.attributes)
+            .find(|a| a.key == poi_types::staking::events::SERVICE_ID)
+            .and_then(|a| a.value.parse().ok())
+            .expect("the service id is reported")
+    }
+
+    /// [`SERVICE`]'s slasher slashes `bps` of the operator's slice now.
     pub fn slash(&mut self, operator: &Addr, bps: u16, claim_id: u64) -> StdResult<AppResponse> {
         self.slash_at(operator, bps, claim_id, None)
     }
 
-    /// Slashes `bps` of the operator's stake at `snapshot_height`.
+    /// [`SERVICE`]'s slasher slashes `bps` of the operator's slice at `snapshot_height`.
     pub fn slash_at(
         &mut self,
         operator: &Addr,
@@ -102,14 +143,28 @@ impl Suite {
         claim_id: u64,
         snapshot_height: Option<u64>,
     ) -> StdResult<AppResponse> {
+        self.slash_for(&slasher(), SERVICE, operator, bps, claim_id, snapshot_height)
+    }
+
+    /// `slasher` slashes for `service_id`.
+    pub fn slash_for(
+        &mut self,
+        slasher: &Addr,
+        service_id: u32,
+        operator: &Addr,
+        bps: u16,
+        claim_id: u64,
+        snapshot_height: Option<u64>,
+    ) -> StdResult<AppResponse> {
         let msg = ExecuteMsg::Slash {
+            service_id,
             operator: operator.to_string(),
             bps,
             claim_id,
             reason: "wrong vote".into(),
             snapshot_height,
         };
-        self.stake(&slasher(), &msg)
+        self.stake(slasher, &msg)
     }
 
     pub fn staked_value(&self, staker: &Addr) -> u128 {
@@ -169,13 +224,34 @@ impl Suite {
         resp.stake.u128()
     }
 
-    pub fn service_stake_at(&self, height: u64) -> u128 {
+    /// The stake `operator` allocated to `service_id`, as counted at the start of `height`.
+    pub fn allocated_stake_at(&self, service_id: u32, operator: &Addr, height: u64) -> u128 {
         let resp: StakeResponse = self
             .app
             .wrap()
-            .query_wasm_smart(self.staking(), &QueryMsg::ServiceStakeAt { height })
+            .query_wasm_smart(
+                self.staking(),
+                &QueryMsg::AllocatedStakeAt {
+                    service_id,
+                    operator: operator.to_string(),
+                    height,
+                },
+            )
             .unwrap();
         resp.stake.u128()
+    }
+
+    /// The operator's allocations, by service.
+    pub fn allocations(&self, operator: &Addr) -> poi_types::staking::AllocationsResponse {
+        self.app
+            .wrap()
+            .query_wasm_smart(
+                self.staking(),
+                &QueryMsg::Allocations {
+                    operator: operator.to_string(),
+                },
+            )
+            .unwrap()
     }
 
     pub fn balance(&self, who: &Addr) -> u128 {

@@ -38,6 +38,8 @@ pub struct SuiteBuilder {
     name: Option<String>,
     staking: Option<poi_types::staking::InstantiateMsg>,
     consensus: Option<poi_types::consensus::ParamsMsg>,
+    /// The cap of service 1's slashes; 100% unless set.
+    service_max_slash_bps: Option<u16>,
 }
 
 impl SuiteBuilder {
@@ -56,8 +58,14 @@ impl SuiteBuilder {
         self
     }
 
+    /// Caps what service 1 may slash at once.
+    pub fn with_service_max_slash(mut self, bps: u16) -> Self {
+        self.service_max_slash_bps = Some(bps);
+        self
+    }
+
     /// Deploys the consensus contract too (and staking, with its defaults unless configured), and
-    /// makes it the staking contract's slasher.
+    /// registers it as the staking contract's service 1.
     pub fn with_consensus(mut self, params: poi_types::consensus::ParamsMsg) -> Self {
         if self.staking.is_none() {
             self.staking = Some(crate::staking::default_config());
@@ -128,6 +136,23 @@ impl SuiteBuilder {
             )
             .expect("staking instantiates")
         });
+        // Service 1 is the consensus contract when there is one, else the test slasher account.
+        let admin = accounts.admin.clone();
+        let max_slash_bps = self.service_max_slash_bps.unwrap_or(10_000);
+        let register_service = |app: &mut App, staking: &Addr, slasher: &Addr| {
+            app.execute_contract(
+                admin.clone(),
+                staking.clone(),
+                &poi_types::staking::ExecuteMsg::RegisterService {
+                    name: "poi consensus".into(),
+                    uri: None,
+                    slasher: slasher.to_string(),
+                    max_slash_bps,
+                },
+                &[],
+            )
+            .expect("the admin registers service 1");
+        };
         let consensus = self.consensus.map(|params| {
             let staking = staking.clone().expect("consensus needs staking");
             let code = ContractWrapper::new(
@@ -146,6 +171,7 @@ impl SuiteBuilder {
                         admin: None,
                         registry: registry.to_string(),
                         staking: staking.to_string(),
+                        service_id: crate::staking::SERVICE,
                         denom: DENOM.into(),
                         params,
                     },
@@ -154,17 +180,12 @@ impl SuiteBuilder {
                     Some(accounts.admin.to_string()),
                 )
                 .expect("consensus instantiates");
-            app.execute_contract(
-                accounts.admin.clone(),
-                staking,
-                &poi_types::staking::ExecuteMsg::SetSlasher {
-                    slasher: Some(consensus.to_string()),
-                },
-                &[],
-            )
-            .expect("the consensus contract becomes the slasher");
+            register_service(&mut app, &staking, &consensus);
             consensus
         });
+        if let (Some(staking), None) = (&staking, &consensus) {
+            register_service(&mut app, staking, &crate::staking::slasher());
+        }
         Suite {
             app,
             accounts,

@@ -360,18 +360,27 @@ fn staking_instance(wasm: &[u8]) -> Result<VmContract, String> {
             admin: None,
             bond_denom: "stake".into(),
             withdrawal_delay: STAKING_WITHDRAWAL_DELAY,
-            slasher: Some(slasher),
-            max_slash_bps: 10_000,
+            allocation_delay: 0,
             min_self_bond: Uint128::new(100),
             max_open_withdrawals: STAKING_MAX_OPEN_WITHDRAWALS,
             slash_destination: SlashDestination::Burn {},
+        },
+    )?;
+    vm.execute(
+        "register_service",
+        "admin",
+        &poi_types::staking::ExecuteMsg::RegisterService {
+            name: "poi consensus".into(),
+            uri: None,
+            slasher,
+            max_slash_bps: 10_000,
         },
     )?;
     Ok(vm)
 }
 
 /// Every staking message once, on a contract whose state was first grown to `size`: `size` other
-/// opted-in operators, `size` delegators of the operator under test, `size` slashes in its history,
+/// operators allocated to the service, `size` delegators of the operator under test, `size` slashes in its history,
 /// and a staker one withdrawal short of the cap. Returns the gas of the measured messages only.
 ///
 /// Invariant 6 of the staking design is that no execute loops over delegators, operators or
@@ -382,6 +391,10 @@ pub fn staking_gas_at_size(wasm: &[u8], size: usize) -> Result<Vec<GasLine>, Str
     let metadata = |moniker: &str| OperatorMetadata {
         moniker: moniker.into(),
         uri: None,
+    };
+    let allocate_all = Staking::SetAllocation {
+        service_id: 1,
+        bps: 10_000,
     };
     let start_operator = |vm: &mut VmContract, name: &str| -> Result<String, String> {
         let address = vm.addr(name).to_string();
@@ -395,7 +408,7 @@ pub fn staking_gas_at_size(wasm: &[u8], size: usize) -> Result<Vec<GasLine>, Str
         };
         vm.with_funds(vec![coin(1_000, "stake")])
             .execute("delegate", name, &self_bond)?;
-        vm.execute("opt_in", name, &Staking::OptIn {})?;
+        vm.execute("set_allocation", name, &allocate_all)?;
         Ok(address)
     };
     let undelegate = Staking::Undelegate {
@@ -420,6 +433,7 @@ pub fn staking_gas_at_size(wasm: &[u8], size: usize) -> Result<Vec<GasLine>, Str
     let claim_height = vm.env.block.height;
     for claim_id in 0..size as u64 {
         let slash = Staking::Slash {
+            service_id: 1,
             operator: operator.clone(),
             bps: 1,
             claim_id,
@@ -460,12 +474,13 @@ pub fn staking_gas_at_size(wasm: &[u8], size: usize) -> Result<Vec<GasLine>, Str
         "newcomer",
         &newcomer_bond,
     )?;
-    vm.execute("opt_in", "newcomer", &Staking::OptIn {})?;
+    vm.execute("set_allocation", "newcomer", &allocate_all)?;
     vm.execute("undelegate (up to the cap)", "staker0", &undelegate)?;
     vm.execute(
         "slash (at the claim's snapshot)",
         "slasher",
         &Staking::Slash {
+            service_id: 1,
             operator: operator.clone(),
             bps: 1_000,
             claim_id: u64::MAX,
@@ -478,13 +493,8 @@ pub fn staking_gas_at_size(wasm: &[u8], size: usize) -> Result<Vec<GasLine>, Str
         "distribute_rewards (operator)",
         "admin",
         &Staking::DistributeRewards {
-            operator: Some(operator.clone()),
+            operator: operator.clone(),
         },
-    )?;
-    vm.with_funds(vec![coin(1_000, "stake")]).execute(
-        "distribute_rewards (service)",
-        "admin",
-        &Staking::DistributeRewards { operator: None },
     )?;
     vm.execute("claim_rewards", "staker0", &Staking::ClaimRewards {})?;
     vm.env.block.time = vm.env.block.time.plus_seconds(STAKING_WITHDRAWAL_DELAY);
@@ -493,7 +503,22 @@ pub fn staking_gas_at_size(wasm: &[u8], size: usize) -> Result<Vec<GasLine>, Str
         "staker0",
         &Staking::CompleteWithdrawals { limit: None },
     )?;
-    vm.execute("opt_out", "operator", &Staking::OptOut {})?;
+    vm.execute(
+        "set_allocation (to zero)",
+        "operator",
+        &Staking::SetAllocation {
+            service_id: 1,
+            bps: 0,
+        },
+    )?;
+    vm.env.block.time = vm.env.block.time.plus_seconds(STAKING_WITHDRAWAL_DELAY);
+    vm.execute(
+        "apply_allocations (release)",
+        "operator",
+        &Staking::ApplyAllocations {
+            operator: operator.clone(),
+        },
+    )?;
     Ok(vm.lines)
 }
 

@@ -742,6 +742,7 @@ fn every_bad_claim_or_vote_is_refused_and_changes_nothing() {
         ExecuteMsg::UpdateContracts {
             registry: Some(outsider.to_string()),
             staking: None,
+            service_id: None,
         },
         0,
         ContractError::NotAdmin,
@@ -873,10 +874,7 @@ fn a_slash_the_staking_contract_refuses_does_not_block_the_claim() {
     let mut params = default_params();
     params.wrong_vote_slash_bps = 10_000;
     let mut s = SuiteBuilder::new()
-        .with_staking(poi_types::staking::InstantiateMsg {
-            max_slash_bps: 2_000,
-            ..poi_tests::staking::default_config()
-        })
+        .with_service_max_slash(2_000)
         .with_consensus(params)
         .build();
     s.start_operators(5);

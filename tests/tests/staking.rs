@@ -4,7 +4,8 @@
 use cosmwasm_std::Uint128;
 use poi_staking::ContractError;
 use poi_tests::staking::{
-    MAX_OPEN_WITHDRAWALS, WITHDRAWAL_DELAY, community_pool, default_config, operator, operator2,
+    MAX_OPEN_WITHDRAWALS, SERVICE, WITHDRAWAL_DELAY, community_pool, default_config, operator,
+    operator2, slasher,
 };
 use poi_tests::suite::{INITIAL_BALANCE, Suite, SuiteBuilder, assert_rejected};
 use poi_types::staking::{ExecuteMsg, OperatorMetadata, QueryMsg, SlashesResponse};
@@ -37,7 +38,7 @@ fn delegators_share_a_slash_in_proportion_and_withdraw_exactly_what_is_left() {
     assert_eq!(s.operator_stake_at(&op, before_slash), 10_000);
     s.advance(6);
     assert_eq!(s.operator_stake_at(&op, s.app.block_info().height), 9_000);
-    assert_eq!(s.service_stake_at(s.app.block_info().height), 9_000);
+    assert_eq!(s.allocated_stake_at(SERVICE, &op, s.app.block_info().height), 9_000);
 
     s.stake(
         &alice,
@@ -188,55 +189,72 @@ fn a_full_slash_leaves_a_pool_that_new_stake_can_join_safely() {
     assert_eq!(s.staked_value(&alice), 0, "old shares stay void");
     s.delegate(&alice, &op, 10).unwrap();
     assert_eq!(s.staked_value(&alice), 10);
+    // The whole slice was taken, so nothing is at risk until the operator bonds and allocates
+    // again.
+    assert_rejected(
+        s.slash(&op, 5_000, 2),
+        &ContractError::NotSlashable {
+            operator: op.to_string(),
+            service_id: SERVICE,
+        },
+    );
+    s.delegate(&op, &op, 100).unwrap();
+    s.allocate(&op, SERVICE, 10_000).unwrap();
     s.slash(&op, 5_000, 2).unwrap();
     assert_eq!((s.staked_value(&bob), s.staked_value(&alice)), (38, 4));
 }
 
 #[test]
-fn only_the_slasher_slashes_within_bounds_once_per_claim_while_stake_is_at_risk() {
-    let mut config = default_config();
-    config.max_slash_bps = 3_000;
-    let mut s = SuiteBuilder::new().with_staking(config).build();
+fn only_the_services_slasher_slashes_within_its_cap_once_per_claim_while_stake_is_at_risk() {
+    let mut s = suite();
     let (alice, op) = (s.accounts.alice.clone(), operator());
-    s.start_operator(&op, 1_000);
+    let capped = s.register_service(&slasher(), 3_000);
+    s.start_operator_for(&op, 1_000, capped, 10_000);
+    let slash = |s: &mut Suite, bps, claim_id| s.slash_for(&slasher(), capped, &op, bps, claim_id, None);
 
-    let slash = ExecuteMsg::Slash {
-        operator: op.to_string(),
-        bps: 100,
-        claim_id: 1,
-        reason: "late".into(),
-        snapshot_height: None,
-    };
-    assert_rejected(s.stake(&alice, &slash), &ContractError::NotSlasher);
     assert_rejected(
-        s.slash(&op, 3_001, 1),
+        s.slash_for(&alice, capped, &op, 100, 1, None),
+        &ContractError::NotSlasher { service_id: capped },
+    );
+    assert_rejected(
+        slash(&mut s, 3_001, 1),
         &ContractError::SlashOutOfRange {
             bps: 3_001,
             max: 3_000,
         },
     );
     assert_rejected(
-        s.slash(&op, 0, 1),
+        slash(&mut s, 0, 1),
         &ContractError::SlashOutOfRange { bps: 0, max: 3_000 },
     );
-    s.slash(&op, 100, 1).unwrap();
+    // Service 1 has nothing of this operator's.
     assert_rejected(
         s.slash(&op, 100, 1),
+        &ContractError::NotSlashable {
+            operator: op.to_string(),
+            service_id: SERVICE,
+        },
+    );
+    slash(&mut s, 100, 1).unwrap();
+    assert_rejected(
+        slash(&mut s, 100, 1),
         &ContractError::AlreadySlashed {
             operator: op.to_string(),
+            service_id: capped,
             claim_id: 1,
         },
     );
 
-    // Opting out does not end liability until the withdrawal delay has passed.
-    s.stake(&op, &ExecuteMsg::OptOut {}).unwrap();
+    // Deallocating does not end liability until the withdrawal delay has passed.
+    s.allocate(&op, capped, 0).unwrap();
     s.advance(WITHDRAWAL_DELAY - 1);
-    s.slash(&op, 100, 2).unwrap();
+    slash(&mut s, 100, 2).unwrap();
     s.advance(1);
     assert_rejected(
-        s.slash(&op, 100, 3),
+        slash(&mut s, 100, 3),
         &ContractError::NotSlashable {
             operator: op.to_string(),
+            service_id: capped,
         },
     );
 
@@ -324,7 +342,7 @@ fn operators_keep_their_self_bond_and_stakers_their_single_operator() {
     )
     .unwrap();
     assert_rejected(
-        s.stake(&op2, &ExecuteMsg::OptIn {}),
+        s.allocate(&op2, SERVICE, 10_000),
         &ContractError::SelfBondTooLow {
             bonded: Uint128::zero(),
             required: Uint128::new(100),
@@ -465,20 +483,91 @@ fn every_bad_staking_message_is_refused_and_changes_nothing() {
             },
         ),
         (
-            "opt in twice",
+            "allocate what is already allocated",
             op.clone(),
-            ExecuteMsg::OptIn {},
+            ExecuteMsg::SetAllocation {
+                service_id: SERVICE,
+                bps: 10_000,
+            },
             vec![],
-            E::AlreadyOpted { state: "in" },
+            E::AllocationUnchanged { service_id: SERVICE },
         ),
         (
-            "opt out when out",
+            "allocate as a non-operator",
             bob.clone(),
-            ExecuteMsg::OptOut {},
+            ExecuteMsg::SetAllocation {
+                service_id: SERVICE,
+                bps: 1,
+            },
             vec![],
             E::NotOperator {
                 address: bob.to_string(),
             },
+        ),
+        (
+            "allocate to a service that does not exist",
+            op.clone(),
+            ExecuteMsg::SetAllocation {
+                service_id: 99,
+                bps: 1,
+            },
+            vec![],
+            E::NoSuchService { id: 99 },
+        ),
+        (
+            "allocate more than the whole stake",
+            op.clone(),
+            ExecuteMsg::SetAllocation {
+                service_id: SERVICE,
+                bps: 10_001,
+            },
+            vec![],
+            E::InvalidField {
+                field: "bps",
+                reason: "at most 10000".into(),
+            },
+        ),
+        (
+            "apply when nothing is due",
+            bob.clone(),
+            ExecuteMsg::ApplyAllocations {
+                operator: op.to_string(),
+            },
+            vec![],
+            E::NothingToApply,
+        ),
+        (
+            "register a service as a stranger",
+            alice.clone(),
+            ExecuteMsg::RegisterService {
+                name: "mine".into(),
+                uri: None,
+                slasher: alice.to_string(),
+                max_slash_bps: 10_000,
+            },
+            vec![],
+            E::Admin(cw_controllers::AdminError::NotAdmin {}),
+        ),
+        (
+            "name a new slasher as a stranger",
+            alice.clone(),
+            ExecuteMsg::UpdateService {
+                service_id: SERVICE,
+                name: None,
+                uri: None,
+                slasher: Some(alice.to_string()),
+            },
+            vec![],
+            E::Admin(cw_controllers::AdminError::NotAdmin {}),
+        ),
+        (
+            "take over the admin as a stranger",
+            alice.clone(),
+            ExecuteMsg::UpdateAdmin {
+                admin: Some(alice.to_string()),
+            },
+            vec![],
+            E::Admin(cw_controllers::AdminError::NotAdmin {}),
         ),
         (
             "delegate nothing",
@@ -551,6 +640,7 @@ fn every_bad_staking_message_is_refused_and_changes_nothing() {
             "slash by a stranger",
             alice.clone(),
             ExecuteMsg::Slash {
+                service_id: SERVICE,
                 operator: op.to_string(),
                 bps: 1,
                 claim_id: 9,
@@ -558,12 +648,15 @@ fn every_bad_staking_message_is_refused_and_changes_nothing() {
                 snapshot_height: None,
             },
             vec![],
-            E::NotSlasher,
+            E::NotSlasher {
+                service_id: SERVICE,
+            },
         ),
         (
             "slash a claim twice",
             poi_tests::staking::slasher(),
             ExecuteMsg::Slash {
+                service_id: SERVICE,
                 operator: op.to_string(),
                 bps: 1,
                 claim_id: 1,
@@ -573,6 +666,7 @@ fn every_bad_staking_message_is_refused_and_changes_nothing() {
             vec![],
             E::AlreadySlashed {
                 operator: op.to_string(),
+                service_id: SERVICE,
                 claim_id: 1,
             },
         ),
@@ -580,6 +674,7 @@ fn every_bad_staking_message_is_refused_and_changes_nothing() {
             "slash a non-operator",
             poi_tests::staking::slasher(),
             ExecuteMsg::Slash {
+                service_id: SERVICE,
                 operator: bob.to_string(),
                 bps: 1,
                 claim_id: 2,
@@ -595,6 +690,7 @@ fn every_bad_staking_message_is_refused_and_changes_nothing() {
             "slash with a huge reason",
             poi_tests::staking::slasher(),
             ExecuteMsg::Slash {
+                service_id: SERVICE,
                 operator: op.to_string(),
                 bps: 1,
                 claim_id: 3,
@@ -608,18 +704,25 @@ fn every_bad_staking_message_is_refused_and_changes_nothing() {
             },
         ),
         (
-            "slasher set by a stranger",
-            alice.clone(),
-            ExecuteMsg::SetSlasher {
-                slasher: Some(alice.to_string()),
+            "slash for a service that does not exist",
+            poi_tests::staking::slasher(),
+            ExecuteMsg::Slash {
+                service_id: 99,
+                operator: op.to_string(),
+                bps: 1,
+                claim_id: 4,
+                reason: String::new(),
+                snapshot_height: None,
             },
             vec![],
-            E::NotAdmin,
+            E::NoSuchService { id: 99 },
         ),
         (
             "rewards without funds",
             alice.clone(),
-            ExecuteMsg::DistributeRewards { operator: None },
+            ExecuteMsg::DistributeRewards {
+                operator: op.to_string(),
+            },
             vec![],
             E::Payment(cw_utils::PaymentError::NoFunds {}),
         ),
@@ -627,7 +730,7 @@ fn every_bad_staking_message_is_refused_and_changes_nothing() {
             "rewards to a non-operator",
             alice.clone(),
             ExecuteMsg::DistributeRewards {
-                operator: Some(bob.to_string()),
+                operator: bob.to_string(),
             },
             coins(5, "stake"),
             E::NotOperator {
@@ -672,15 +775,10 @@ fn pending(s: &Suite, who: &cosmwasm_std::Addr) -> u128 {
     resp.rewards.u128()
 }
 
-fn distribute(
-    s: &mut Suite,
-    from: &cosmwasm_std::Addr,
-    to: Option<&cosmwasm_std::Addr>,
-    amount: u128,
-) {
+fn distribute(s: &mut Suite, from: &cosmwasm_std::Addr, to: &cosmwasm_std::Addr, amount: u128) {
     use cw_multi_test::Executor;
     let msg = ExecuteMsg::DistributeRewards {
-        operator: to.map(|a| a.to_string()),
+        operator: to.to_string(),
     };
     let staking = s.staking();
     s.app
@@ -706,12 +804,13 @@ fn rewards_pay_commission_first_then_every_share_alike_and_survive_slashes() {
     s.delegate(&alice, &op, 3_000).unwrap();
 
     // To one operator: 50 commission, then 950 over 4000 bonded.
-    distribute(&mut s, &admin, Some(&op), 1_000);
+    distribute(&mut s, &admin, &op, 1_000);
     assert_eq!((pending(&s, &alice), pending(&s, &op)), (712, 50 + 237));
 
-    // To the whole service, by opted-in stake: op has 4000 of 5000, op2 1000.
+    // Another operator's rewards are its own: op's 400 pays 20 commission, 380 over 4000 bonded.
     s.start_operator(&op2, 1_000);
-    distribute(&mut s, &admin, None, 500);
+    distribute(&mut s, &admin, &op2, 100);
+    distribute(&mut s, &admin, &op, 400);
     assert_eq!(pending(&s, &alice), 712 + 285);
     assert_eq!(pending(&s, &op), 287 + 20 + 95);
     assert_eq!(pending(&s, &op2), 100);
@@ -720,7 +819,7 @@ fn rewards_pay_commission_first_then_every_share_alike_and_survive_slashes() {
     s.slash(&op, 10_000, 1).unwrap();
     assert_eq!(pending(&s, &alice), 997);
     s.delegate(&s.accounts.bob.clone(), &op, 1_000).unwrap();
-    distribute(&mut s, &admin, Some(&op), 100);
+    distribute(&mut s, &admin, &op, 100);
     assert_eq!(pending(&s, &alice), 997);
 
     let before = s.balance(&alice);

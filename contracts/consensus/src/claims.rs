@@ -138,7 +138,7 @@ pub fn seat_committee(
     let params = PARAMS.load(deps.storage)?;
     let members = committee::draw(
         deps.as_ref(),
-        &config.staking,
+        &config,
         claim_id,
         round.number,
         round.snapshot_height,

@@ -16,7 +16,7 @@
 //! that, each draw sees a window of the set, and every operator is equally likely to fall in it.
 
 use cosmwasm_std::{Addr, Deps, QuerierWrapper, StdResult, Uint128};
-use poi_types::consensus::Member;
+use poi_types::consensus::{Config, Member};
 use poi_types::staking::{Candidate, CandidatesResponse, QueryMsg as StakingQuery};
 use sha2::{Digest, Sha256};
 
@@ -107,11 +107,12 @@ fn start_point(like: &Addr, seed: &[u8; 32]) -> String {
     point
 }
 
-/// Reads at most `max_candidates` operators opted in with stake at `height`, from a random point in
-/// address order, wrapping round once; `excluded` (the claimant, earlier committees) are left out.
+/// Reads at most `max_candidates` operators with stake allocated to this contract's service at
+/// `height`, from a random point in address order, wrapping round once; `excluded` (the claimant,
+/// earlier committees) are left out.
 pub fn candidates(
     querier: &QuerierWrapper,
-    staking: &Addr,
+    config: &Config,
     height: u64,
     max_candidates: u32,
     seed: &[u8; 32],
@@ -121,8 +122,9 @@ pub fn candidates(
     let start = start_point(like, seed);
     let page = |start_after: Option<String>| -> StdResult<CandidatesResponse> {
         querier.query_wasm_smart(
-            staking,
+            &config.staking,
             &StakingQuery::CandidatesAt {
+                service_id: config.service_id,
                 height,
                 start_after,
                 limit: Some(max_candidates),
@@ -150,7 +152,7 @@ pub fn candidates(
 #[allow(clippy::too_many_arguments)]
 pub fn draw(
     deps: Deps,
-    staking: &Addr,
+    config: &Config,
     claim_id: u64,
     round: u8,
     height: u64,
@@ -159,10 +161,13 @@ pub fn draw(
     excluded: &[Addr],
 ) -> Result<Vec<Member>, ContractError> {
     let seed = draw_seed(deps, claim_id, round, height)?;
-    let like = excluded.first().cloned().unwrap_or_else(|| staking.clone());
+    let like = excluded
+        .first()
+        .cloned()
+        .unwrap_or_else(|| config.staking.clone());
     let pool = candidates(
         &deps.querier,
-        staking,
+        config,
         height,
         max_candidates,
         &seed,

@@ -41,6 +41,7 @@ pub fn instantiate(
         }),
         registry: deps.api.addr_validate(&msg.registry)?,
         staking: deps.api.addr_validate(&msg.staking)?,
+        service_id: msg.service_id,
         denom: msg.denom,
     };
     let params = params::validate(deps.api, msg.params)?;
@@ -91,9 +92,11 @@ pub fn execute(
         ExecuteMsg::Dispute { claim_id } => disputes::dispute(deps, env, info, claim_id),
         ExecuteMsg::UpdateParams(msg) => params::update(deps, info, msg),
         ExecuteMsg::UpdateAdmin { admin } => update_admin(deps, info, admin),
-        ExecuteMsg::UpdateContracts { registry, staking } => {
-            update_contracts(deps, info, registry, staking)
-        }
+        ExecuteMsg::UpdateContracts {
+            registry,
+            staking,
+            service_id,
+        } => update_contracts(deps, info, registry, staking, service_id),
     }
 }
 
@@ -102,6 +105,7 @@ fn update_contracts(
     info: MessageInfo,
     registry: Option<String>,
     staking: Option<String>,
+    service_id: Option<u32>,
 ) -> Result<Response, ContractError> {
     let mut config = CONFIG.load(deps.storage)?;
     if config.admin.as_ref() != Some(&info.sender) {
@@ -113,11 +117,15 @@ fn update_contracts(
     if let Some(staking) = staking {
         config.staking = deps.api.addr_validate(&staking)?;
     }
+    if let Some(service_id) = service_id {
+        config.service_id = service_id;
+    }
     CONFIG.save(deps.storage, &config)?;
     Ok(Response::new()
         .add_attribute("action", "update_contracts")
         .add_attribute("registry", config.registry)
-        .add_attribute("staking", config.staking))
+        .add_attribute("staking", config.staking)
+        .add_attribute(poi_types::staking::events::SERVICE_ID, config.service_id.to_string()))
 }
 
 fn update_admin(

@@ -30,6 +30,7 @@ pub fn slash(
     let msg = WasmMsg::Execute {
         contract_addr: config.staking.to_string(),
         msg: to_json_binary(&StakingMsg::Slash {
+            service_id: config.service_id,
             operator: operator.to_string(),
             bps,
             claim_id,
@@ -110,7 +111,7 @@ impl<'a> Ledger<'a> {
                 WasmMsg::Execute {
                     contract_addr: self.config.staking.to_string(),
                     msg: to_json_binary(&StakingMsg::DistributeRewards {
-                        operator: Some(member.operator.to_string()),
+                        operator: member.operator.to_string(),
                     })?,
                     funds: coins(part.u128(), &self.config.denom),
                 }

@@ -2,21 +2,24 @@
 
 #[cfg(not(feature = "library"))]
 use cosmwasm_std::entry_point;
-use cosmwasm_std::{Binary, Deps, DepsMut, Env, MessageInfo, Response, Uint128, to_json_binary};
+use cosmwasm_std::{Binary, Deps, DepsMut, Env, MessageInfo, Response, to_json_binary};
 use cw_utils::nonpayable;
 use poi_types::staking::{
     Config, ExecuteMsg, InstantiateMsg, MigrateMsg, QueryMsg, SlashDestination,
 };
 
 use crate::error::ContractError;
-use crate::state::{CONFIG, SERVICE_STAKE};
-use crate::{delegation, operators, query, rewards, slashing, withdrawals};
+use crate::state::{ADMIN, CONFIG};
+use crate::{
+    allocations, delegation, migrations, operators, query, rewards, services, slashing,
+    withdrawals,
+};
 
 pub const CONTRACT_NAME: &str = "crates.io:poi-staking";
 pub const CONTRACT_VERSION: &str = env!("CARGO_PKG_VERSION");
 
-/// Longest withdrawal delay accepted: a year.
-const MAX_WITHDRAWAL_DELAY: u64 = 365 * 24 * 3600;
+/// Longest withdrawal or allocation delay accepted: a year.
+const MAX_DELAY: u64 = 365 * 24 * 3600;
 const MAX_OPEN_WITHDRAWALS: u32 = 100;
 
 fn invalid(field: &'static str, reason: &str) -> ContractError {
@@ -28,8 +31,8 @@ fn invalid(field: &'static str, reason: &str) -> ContractError {
 
 #[cfg_attr(not(feature = "library"), entry_point)]
 pub fn instantiate(
-    deps: DepsMut,
-    env: Env,
+    mut deps: DepsMut,
+    _env: Env,
     info: MessageInfo,
     msg: InstantiateMsg,
 ) -> Result<Response, ContractError> {
@@ -38,11 +41,11 @@ pub fn instantiate(
     if !poi_types::denom::is_valid_denom(&msg.bond_denom) {
         return Err(invalid("bond_denom", "not a valid denom"));
     }
-    if msg.withdrawal_delay == 0 || msg.withdrawal_delay > MAX_WITHDRAWAL_DELAY {
+    if msg.withdrawal_delay == 0 || msg.withdrawal_delay > MAX_DELAY {
         return Err(invalid("withdrawal_delay", "1 second to a year"));
     }
-    if msg.max_slash_bps == 0 || msg.max_slash_bps > 10_000 {
-        return Err(invalid("max_slash_bps", "1 to 10000"));
+    if msg.allocation_delay > MAX_DELAY {
+        return Err(invalid("allocation_delay", "at most a year"));
     }
     if msg.max_open_withdrawals == 0 || msg.max_open_withdrawals > MAX_OPEN_WITHDRAWALS {
         return Err(invalid("max_open_withdrawals", "1 to 100"));
@@ -53,24 +56,20 @@ pub fn instantiate(
             address: deps.api.addr_validate(&address)?.into_string(),
         },
     };
+    let admin = match msg.admin {
+        Some(a) => deps.api.addr_validate(&a)?,
+        None => info.sender,
+    };
+    ADMIN.set(deps.branch(), Some(admin))?;
     let config = Config {
-        admin: Some(match msg.admin {
-            Some(a) => deps.api.addr_validate(&a)?,
-            None => info.sender,
-        }),
         bond_denom: msg.bond_denom,
         withdrawal_delay: msg.withdrawal_delay,
-        slasher: msg
-            .slasher
-            .map(|s| deps.api.addr_validate(&s))
-            .transpose()?,
-        max_slash_bps: msg.max_slash_bps,
+        allocation_delay: msg.allocation_delay,
         min_self_bond: msg.min_self_bond,
         max_open_withdrawals: msg.max_open_withdrawals,
         slash_destination,
     };
     CONFIG.save(deps.storage, &config)?;
-    SERVICE_STAKE.save(deps.storage, &Uint128::zero(), env.block.height)?;
     Ok(Response::new().add_attribute("action", "instantiate"))
 }
 
@@ -97,12 +96,15 @@ pub fn execute(
             commission_bps,
             metadata,
         } => operators::update(deps, info, commission_bps, metadata),
-        ExecuteMsg::OptIn {} => operators::opt_in(deps, env, info),
-        ExecuteMsg::OptOut {} => operators::opt_out(deps, env, info),
+        ExecuteMsg::SetAllocation { service_id, bps } => {
+            allocations::set(deps, env, info, service_id, bps)
+        }
+        ExecuteMsg::ApplyAllocations { operator } => allocations::apply(deps, env, operator),
         ExecuteMsg::Delegate { operator } => delegation::delegate(deps, env, info, operator),
         ExecuteMsg::Undelegate { amount } => delegation::undelegate(deps, env, info, amount),
         ExecuteMsg::CompleteWithdrawals { limit } => withdrawals::complete(deps, env, info, limit),
         ExecuteMsg::Slash {
+            service_id,
             operator,
             bps,
             claim_id,
@@ -110,6 +112,7 @@ pub fn execute(
             snapshot_height,
         } => {
             let order = slashing::SlashOrder {
+                service_id,
                 operator,
                 bps,
                 claim_id,
@@ -118,9 +121,24 @@ pub fn execute(
             };
             slashing::slash(deps, env, info, order)
         }
-        ExecuteMsg::SetSlasher { slasher } => slashing::set_slasher(deps, info, slasher),
+        ExecuteMsg::RegisterService {
+            name,
+            uri,
+            slasher,
+            max_slash_bps,
+        } => services::register(deps, info, name, uri, slasher, max_slash_bps),
+        ExecuteMsg::UpdateService {
+            service_id,
+            name,
+            uri,
+            slasher,
+        } => services::update(deps, env, info, service_id, name, uri, slasher),
         ExecuteMsg::DistributeRewards { operator } => rewards::distribute(deps, info, operator),
         ExecuteMsg::ClaimRewards {} => rewards::claim(deps, info),
+        ExecuteMsg::UpdateAdmin { admin } => {
+            let admin = admin.map(|a| deps.api.addr_validate(&a)).transpose()?;
+            Ok(ADMIN.execute_update_admin(deps, info, admin)?)
+        }
     }
 }
 
@@ -128,6 +146,21 @@ pub fn execute(
 pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractError> {
     let binary = match msg {
         QueryMsg::Config {} => to_json_binary(&query::config(deps)?),
+        QueryMsg::Admin {} => to_json_binary(&ADMIN.query_admin(deps)?),
+        QueryMsg::Service { id } => to_json_binary(&query::service(deps, id)?),
+        QueryMsg::Services { start_after, limit } => {
+            to_json_binary(&query::services(deps, start_after, limit)?)
+        }
+        QueryMsg::AllocatedStakeAt {
+            service_id,
+            operator,
+            height,
+        } => to_json_binary(&query::allocated_stake_at(
+            deps, service_id, operator, height,
+        )?),
+        QueryMsg::Allocations { operator } => {
+            to_json_binary(&query::allocations(deps, operator)?)
+        }
         QueryMsg::Operator { address } => to_json_binary(&query::operator(deps, address)?),
         QueryMsg::Operators { start_after, limit } => {
             to_json_binary(&query::operators(deps, start_after, limit)?)
@@ -136,14 +169,18 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
         QueryMsg::OperatorStakeAt { operator, height } => {
             to_json_binary(&query::operator_stake_at(deps, operator, height)?)
         }
-        QueryMsg::ServiceStakeAt { height } => {
-            to_json_binary(&query::service_stake_at(deps, height)?)
-        }
         QueryMsg::CandidatesAt {
+            service_id,
             height,
             start_after,
             limit,
-        } => to_json_binary(&query::candidates_at(deps, height, start_after, limit)?),
+        } => to_json_binary(&query::candidates_at(
+            deps,
+            service_id,
+            height,
+            start_after,
+            limit,
+        )?),
         QueryMsg::Withdrawals {
             staker,
             start_after,
@@ -162,13 +199,11 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
 }
 
 #[cfg_attr(not(feature = "library"), entry_point)]
-pub fn migrate(deps: DepsMut, _env: Env, _msg: MigrateMsg) -> Result<Response, ContractError> {
-    let stored = cw2::get_contract_version(deps.storage)?;
-    if stored.contract != CONTRACT_NAME {
-        return Err(invalid("contract", "cannot migrate from another contract"));
-    }
-    cw2::set_contract_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
+pub fn migrate(deps: DepsMut, env: Env, _msg: MigrateMsg) -> Result<Response, ContractError> {
+    let from = cw2::ensure_from_older_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
+    let migrated = migrations::run(deps, &env, &from)?;
     Ok(Response::new()
         .add_attribute("action", "migrate")
-        .add_attribute("from_version", stored.version))
+        .add_attribute("from_version", from.to_string())
+        .add_attribute("operators_migrated", migrated.to_string()))
 }

@@ -28,7 +28,7 @@ fn current(
     let Some(mut delegation) = DELEGATIONS.may_load(storage, staker)? else {
         return Ok(None);
     };
-    let operator = operators::load_settled(storage, &delegation.operator)?;
+    let operator = operators::load(storage, &delegation.operator)?;
     rewards::settle_delegation(storage, &operator, &mut delegation)?;
     Ok(Some((delegation, operator)))
 }
@@ -46,7 +46,7 @@ pub fn delegate(
         reason: "amount too large".into(),
     })?;
     let operator = deps.api.addr_validate(&operator)?;
-    let before = operators::load_settled(deps.storage, &operator)?;
+    let before = operators::load(deps.storage, &operator)?;
 
     let mut delegation = match current(deps.storage, &info.sender)? {
         Some((d, op)) if d.operator != operator && value(&op, &d) > Uint128::zero() => {
@@ -98,8 +98,10 @@ pub fn undelegate(
     if open >= config.max_open_withdrawals {
         return Err(ContractError::TooManyWithdrawals { open });
     }
-    // An opted-in operator keeps its minimum self-bond; to leave, it opts out first.
-    if info.sender == before.address && before.opted_in && available - amount < config.min_self_bond
+    // An operator with allocations keeps its minimum self-bond; to leave, it deallocates first.
+    if info.sender == before.address
+        && before.allocations > 0
+        && available - amount < config.min_self_bond
     {
         return Err(ContractError::SelfBondTooLow {
             bonded: available - amount,

@@ -1,5 +1,7 @@
 use cosmwasm_std::{StdError, Uint128};
+use cw_controllers::AdminError;
 use cw_utils::PaymentError;
+use poi_types::staking::AllocationChange;
 use thiserror::Error;
 
 #[derive(Error, Debug)]
@@ -10,11 +12,14 @@ pub enum ContractError {
     #[error(transparent)]
     Payment(#[from] PaymentError),
 
-    #[error("only the admin may do this")]
-    NotAdmin,
+    #[error(transparent)]
+    Admin(#[from] AdminError),
 
-    #[error("only the slasher may slash")]
-    NotSlasher,
+    #[error("only service {service_id}'s slasher may slash for it")]
+    NotSlasher { service_id: u32 },
+
+    #[error("no service {id}")]
+    NoSuchService { id: u32 },
 
     #[error("invalid {field}: {reason}")]
     InvalidField { field: &'static str, reason: String },
@@ -25,8 +30,23 @@ pub enum ContractError {
     #[error("{address} is not an operator")]
     NotOperator { address: String },
 
-    #[error("operator is already opted {state}")]
-    AlreadyOpted { state: &'static str },
+    #[error("service {service_id}'s allocation already has a change on its way: {pending:?}")]
+    AllocationPending {
+        service_id: u32,
+        pending: AllocationChange,
+    },
+
+    #[error("service {service_id}'s allocation is already that")]
+    AllocationUnchanged { service_id: u32 },
+
+    #[error("cannot allocate {requested_bps} bps: only {free_bps} bps of the stake is free")]
+    OverAllocated { requested_bps: u16, free_bps: u64 },
+
+    #[error("an operator allocates to at most {max} services")]
+    TooManyAllocations { max: u32 },
+
+    #[error("no allocation change is due yet")]
+    NothingToApply,
 
     #[error("self-bond {bonded} is below the minimum {required}")]
     SelfBondTooLow { bonded: Uint128, required: Uint128 },
@@ -52,8 +72,12 @@ pub enum ContractError {
     #[error("slash of {bps} bps is outside 1..={max}")]
     SlashOutOfRange { bps: u16, max: u16 },
 
-    #[error("operator {operator} was already slashed for claim {claim_id}")]
-    AlreadySlashed { operator: String, claim_id: u64 },
+    #[error("operator {operator} was already slashed by service {service_id} for claim {claim_id}")]
+    AlreadySlashed {
+        operator: String,
+        service_id: u32,
+        claim_id: u64,
+    },
 
     #[error("snapshot height {snapshot_height} is after the current height {height}")]
     SnapshotInFuture { snapshot_height: u64, height: u64 },
@@ -61,14 +85,14 @@ pub enum ContractError {
     #[error("the operator's pool cannot take this deposit: its share price is out of range")]
     PoolFull,
 
-    #[error("no opted-in stake to share rewards with")]
-    NoServiceStake,
-
     #[error("no rewards to claim")]
     NothingToClaim,
 
     #[error(
-        "operator {operator} has no stake at risk: opted out longer ago than the withdrawal delay"
+        "operator {operator} has no stake at risk for service {service_id}: nothing allocated, or released"
     )]
-    NotSlashable { operator: String },
+    NotSlashable { operator: String, service_id: u32 },
+
+    #[error("cannot migrate: {reason}")]
+    Migration { reason: String },
 }

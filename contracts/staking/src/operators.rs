@@ -1,14 +1,11 @@
-//! Registering operators, opting in and out, and keeping the stake snapshots in step.
+//! Registering operators and keeping their stake snapshots in step.
 
-use cosmwasm_std::{Addr, Decimal256, DepsMut, Env, MessageInfo, Response, Storage, Uint128};
-use poi_types::staking::{MAX_COMMISSION_BPS, Operator, OperatorMetadata, Pool};
+use cosmwasm_std::{Addr, Decimal256, DepsMut, Env, MessageInfo, Response, Storage, Uint64, Uint128};
+use poi_types::staking::{MAX_COMMISSION_BPS, Operator, OperatorMetadata, Pool, WHOLE_STAKE};
 
 use crate::ContractError;
 use crate::pool;
-use crate::rewards;
-use crate::state::{
-    CONFIG, DELEGATIONS, OPERATOR_STAKE, OPERATORS, SERVICE_REWARD_INDEX, SERVICE_STAKE,
-};
+use crate::state::{DELEGATIONS, MAX_MAGNITUDE, OPERATOR_STAKE, OPERATORS};
 
 const MAX_MONIKER_LEN: usize = 64;
 const MAX_URI_LEN: usize = 256;
@@ -47,17 +44,6 @@ pub fn load(storage: &dyn Storage, address: &Addr) -> Result<Operator, ContractE
         })
 }
 
-/// Loads an operator credited with every service-wide reward so far: the form to change it in.
-///
-/// The settled state is saved at once. Settling credits the commission to the operator's
-/// rewards, so a settled operator that was not saved would be credited again on the next load.
-pub fn load_settled(storage: &mut dyn Storage, address: &Addr) -> Result<Operator, ContractError> {
-    let mut operator = load(storage, address)?;
-    rewards::settle_operator(storage, &mut operator)?;
-    OPERATORS.save(storage, address, &operator)?;
-    Ok(operator)
-}
-
 /// Saves an operator and moves the stake snapshots by what changed.
 pub fn save(
     storage: &mut dyn Storage,
@@ -69,17 +55,8 @@ pub fn save(
     if before.pool.tokens != after.pool.tokens {
         OPERATOR_STAKE.save(storage, &after.address, &after.pool.tokens, height)?;
     }
-    let counted = |op: &Operator| {
-        if op.opted_in {
-            op.pool.tokens
-        } else {
-            Uint128::zero()
-        }
-    };
-    let (old, new) = (counted(before), counted(after));
-    if old != new {
-        let total = SERVICE_STAKE.may_load(storage)?.unwrap_or_default();
-        SERVICE_STAKE.save(storage, &(total - old + new), height)?;
+    if before.max_magnitude != after.max_magnitude {
+        MAX_MAGNITUDE.save(storage, &after.address, &after.max_magnitude, height)?;
     }
     Ok(())
 }
@@ -111,17 +88,14 @@ pub fn register(
         address: info.sender.clone(),
         commission_bps,
         metadata,
-        opted_in: false,
-        opted_out_at: None,
         pool: Pool::default(),
+        max_magnitude: WHOLE_STAKE,
+        encumbered_magnitude: Uint64::zero(),
+        allocations: 0,
         slash_factor: Decimal256::one(),
         factor_epoch: 0,
         slash_count: 0,
         reward_per_share: Decimal256::zero(),
-        // Rewards sent to the service before it joined are not its to share.
-        service_index: SERVICE_REWARD_INDEX
-            .may_load(deps.storage)?
-            .unwrap_or_default(),
     };
     OPERATORS.save(deps.storage, &info.sender, &operator)?;
     OPERATOR_STAKE.save(
@@ -130,6 +104,7 @@ pub fn register(
         &Uint128::zero(),
         env.block.height,
     )?;
+    MAX_MAGNITUDE.save(deps.storage, &info.sender, &WHOLE_STAKE, env.block.height)?;
     Ok(Response::new()
         .add_attribute("action", "register_operator")
         .add_attribute("operator", info.sender))
@@ -150,37 +125,5 @@ pub fn update(
     OPERATORS.save(deps.storage, &info.sender, &operator)?;
     Ok(Response::new()
         .add_attribute("action", "update_operator")
-        .add_attribute("operator", info.sender))
-}
-
-pub fn opt_in(deps: DepsMut, env: Env, info: MessageInfo) -> Result<Response, ContractError> {
-    let before = load_settled(deps.storage, &info.sender)?;
-    if before.opted_in {
-        return Err(ContractError::AlreadyOpted { state: "in" });
-    }
-    let required = CONFIG.load(deps.storage)?.min_self_bond;
-    let bonded = self_bond(deps.storage, &before)?;
-    if bonded < required || bonded.is_zero() {
-        return Err(ContractError::SelfBondTooLow { bonded, required });
-    }
-    let mut after = before.clone();
-    after.opted_in = true;
-    save(deps.storage, env.block.height, &before, &after)?;
-    Ok(Response::new()
-        .add_attribute("action", "opt_in")
-        .add_attribute("operator", info.sender))
-}
-
-pub fn opt_out(deps: DepsMut, env: Env, info: MessageInfo) -> Result<Response, ContractError> {
-    let before = load_settled(deps.storage, &info.sender)?;
-    if !before.opted_in {
-        return Err(ContractError::AlreadyOpted { state: "out" });
-    }
-    let mut after = before.clone();
-    after.opted_in = false;
-    after.opted_out_at = Some(env.block.time);
-    save(deps.storage, env.block.height, &before, &after)?;
-    Ok(Response::new()
-        .add_attribute("action", "opt_out")
         .add_attribute("operator", info.sender))
 }

@@ -3,19 +3,18 @@
 use cosmwasm_std::{Addr, Deps, Env, Order, StdResult};
 use cw_storage_plus::Bound;
 use poi_types::staking::{
-    Candidate, CandidatesResponse, Config, DEFAULT_PAGE_LIMIT, DelegationResponse,
-    MAX_CANDIDATE_PAGE, MAX_PAGE_LIMIT, Operator, OperatorsResponse, RewardsResponse,
-    SlashesResponse, StakeResponse, WithdrawalView, WithdrawalsResponse,
+    AllocationView, AllocationsResponse, Candidate, CandidatesResponse, Config,
+    DEFAULT_PAGE_LIMIT, DelegationResponse, MAX_CANDIDATE_PAGE, MAX_PAGE_LIMIT, Operator,
+    OperatorsResponse, RewardsResponse, Service, ServicesResponse, SlashesResponse, StakeResponse,
+    WithdrawalView, WithdrawalsResponse,
 };
 
 use crate::ContractError;
-use crate::delegation;
-use crate::operators;
-use crate::rewards;
 use crate::state::{
-    CONFIG, DELEGATIONS, OPERATOR_STAKE, OPERATORS, SERVICE_STAKE, SLASHES, WITHDRAWALS,
+    ALLOCATIONS, CONFIG, COUNTED_MAGNITUDE, DELEGATIONS, OPERATOR_STAKE, OPERATORS, SERVICES, SLASHES,
+    WITHDRAWALS,
 };
-use crate::withdrawals;
+use crate::{allocations, delegation, operators, rewards, services, withdrawals};
 
 fn page_limit(limit: Option<u32>) -> usize {
     limit.unwrap_or(DEFAULT_PAGE_LIMIT).min(MAX_PAGE_LIMIT) as usize
@@ -23,6 +22,60 @@ fn page_limit(limit: Option<u32>) -> usize {
 
 pub fn config(deps: Deps) -> Result<Config, ContractError> {
     Ok(CONFIG.load(deps.storage)?)
+}
+
+pub fn service(deps: Deps, id: u32) -> Result<Service, ContractError> {
+    services::load(deps.storage, id)
+}
+
+pub fn services(
+    deps: Deps,
+    start_after: Option<u32>,
+    limit: Option<u32>,
+) -> Result<ServicesResponse, ContractError> {
+    let services = SERVICES
+        .range(
+            deps.storage,
+            start_after.map(Bound::exclusive),
+            None,
+            Order::Ascending,
+        )
+        .take(page_limit(limit))
+        .map(|item| item.map(|(_, s)| s))
+        .collect::<StdResult<_>>()?;
+    Ok(ServicesResponse { services })
+}
+
+pub fn allocations(deps: Deps, operator: String) -> Result<AllocationsResponse, ContractError> {
+    let operator = operators::load(deps.storage, &deps.api.addr_validate(&operator)?)?;
+    // At most MAX_ALLOCATIONS_PER_OPERATOR entries.
+    let allocations = ALLOCATIONS
+        .prefix(&operator.address)
+        .range(deps.storage, None, None, Order::Ascending)
+        .map(|item| {
+            item.map(|(service_id, allocation)| AllocationView {
+                service_id,
+                stake: allocations::stake_of(
+                    operator.pool.tokens,
+                    allocation.magnitude,
+                    operator.max_magnitude,
+                ),
+                allocation,
+            })
+        })
+        .collect::<StdResult<_>>()?;
+    Ok(AllocationsResponse { allocations })
+}
+
+pub fn allocated_stake_at(
+    deps: Deps,
+    service_id: u32,
+    operator: String,
+    height: u64,
+) -> Result<StakeResponse, ContractError> {
+    let operator = deps.api.addr_validate(&operator)?;
+    let stake = allocations::stake_at(deps.storage, service_id, &operator, height)?;
+    Ok(StakeResponse { stake })
 }
 
 pub fn operator(deps: Deps, address: String) -> Result<Operator, ContractError> {
@@ -52,6 +105,7 @@ pub fn operators(
 
 pub fn candidates_at(
     deps: Deps,
+    service_id: u32,
     height: u64,
     start_after: Option<String>,
     limit: Option<u32>,
@@ -59,28 +113,25 @@ pub fn candidates_at(
     // A position, not an address: keys compare as bytes, so any string marks a point in the order.
     let start = start_after.map(Addr::unchecked);
     let limit = limit.unwrap_or(MAX_CANDIDATE_PAGE).min(MAX_CANDIDATE_PAGE) as usize;
-    let page = OPERATORS
-        .range(
+    // Operators whose allocation counts now; each weighted by its slice at the snapshot.
+    let page = COUNTED_MAGNITUDE
+        .prefix(service_id)
+        .keys(
             deps.storage,
             start.as_ref().map(Bound::exclusive),
             None,
             Order::Ascending,
         )
         .take(limit)
-        .collect::<StdResult<Vec<_>>>()?;
+        .collect::<StdResult<Vec<Addr>>>()?;
     let next = (page.len() == limit)
-        .then(|| page.last().map(|(address, _)| address.to_string()))
+        .then(|| page.last().map(Addr::to_string))
         .flatten();
     let mut candidates = Vec::new();
-    for (address, op) in page.into_iter().filter(|(_, op)| op.opted_in) {
-        let stake = OPERATOR_STAKE
-            .may_load_at_height(deps.storage, &address, height)?
-            .unwrap_or_default();
+    for operator in page {
+        let stake = allocations::stake_at(deps.storage, service_id, &operator, height)?;
         if !stake.is_zero() {
-            candidates.push(Candidate {
-                operator: op.address,
-                stake,
-            });
+            candidates.push(Candidate { operator, stake });
         }
     }
     Ok(CandidatesResponse { candidates, next })
@@ -110,13 +161,6 @@ pub fn operator_stake_at(
     let operator = deps.api.addr_validate(&operator)?;
     let stake = OPERATOR_STAKE
         .may_load_at_height(deps.storage, &operator, height)?
-        .unwrap_or_default();
-    Ok(StakeResponse { stake })
-}
-
-pub fn service_stake_at(deps: Deps, height: u64) -> Result<StakeResponse, ContractError> {
-    let stake = SERVICE_STAKE
-        .may_load_at_height(deps.storage, height)?
         .unwrap_or_default();
     Ok(StakeResponse { stake })
 }

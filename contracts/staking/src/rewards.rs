@@ -1,11 +1,10 @@
 //! Rewards, paid per pool share with accumulators so that no action loops over delegators or
 //! operators.
 //!
-//! Two levels: rewards sent to the whole service raise a service index (reward per unit of
-//! opted-in stake); an operator is credited its part lazily, whenever it is next touched, from its
-//! stake since it was last touched. Rewards credited to an operator first pay its commission, the
-//! rest raises its `reward_per_share`; a delegation is credited lazily from its shares. Every
-//! division rounds down, so what can be claimed never exceeds what was paid in.
+//! Services pay rewards to operators (poi's consensus contract pays each voter its part, weighted
+//! by its allocated stake). Rewards credited to an operator first pay its commission, the rest
+//! raises its `reward_per_share`; a delegation is credited lazily from its shares. Every division
+//! rounds down, so what can be claimed never exceeds what was paid in.
 
 use cosmwasm_std::{
     Addr, BankMsg, Decimal256, DepsMut, MessageInfo, Response, Storage, Uint128, Uint256, coins,
@@ -15,12 +14,9 @@ use poi_types::staking::{Delegation, Operator};
 
 use crate::ContractError;
 use crate::operators;
-use crate::state::{
-    CONFIG, DELEGATIONS, EPOCH_REWARD_PER_SHARE, OPERATORS, REWARDS, SERVICE_REWARD_INDEX,
-    SERVICE_STAKE,
-};
+use crate::state::{CONFIG, DELEGATIONS, EPOCH_REWARD_PER_SHARE, OPERATORS, REWARDS};
 
-fn add_reward(storage: &mut dyn Storage, who: &Addr, amount: Uint128) -> Result<(), ContractError> {
+pub fn add_reward(storage: &mut dyn Storage, who: &Addr, amount: Uint128) -> Result<(), ContractError> {
     if !amount.is_zero() {
         let held = REWARDS.may_load(storage, who)?.unwrap_or_default();
         REWARDS.save(storage, who, &(held + amount))?;
@@ -28,14 +24,14 @@ fn add_reward(storage: &mut dyn Storage, who: &Addr, amount: Uint128) -> Result<
     Ok(())
 }
 
-fn floor(value: Decimal256) -> Uint128 {
+pub fn floor(value: Decimal256) -> Uint128 {
     // Every credited amount is a part of an amount paid in, which fits in Uint128.
     Uint128::try_from(value.to_uint_floor()).expect("a part of an amount paid in")
 }
 
 /// Credits `amount` to an operator's pool and returns the operator's commission, which the
 /// caller adds to the operator's rewards.
-fn credit(op: &mut Operator, amount: Uint128) -> Uint128 {
+pub fn credit(op: &mut Operator, amount: Uint128) -> Uint128 {
     if op.pool.shares.is_zero() {
         // Nobody to share with: the operator keeps it all.
         return amount;
@@ -43,24 +39,6 @@ fn credit(op: &mut Operator, amount: Uint128) -> Uint128 {
     let commission = amount.multiply_ratio(op.commission_bps, 10_000u16);
     op.reward_per_share += Decimal256::from_ratio(amount - commission, op.pool.shares);
     commission
-}
-
-/// Credits an operator its part of the service-wide rewards up to `index`; returns its commission.
-fn accrue_service(op: &mut Operator, index: Decimal256) -> Uint128 {
-    let mut commission = Uint128::zero();
-    if op.opted_in && index > op.service_index {
-        let owed = floor(Decimal256::from_ratio(op.pool.tokens, 1u8) * (index - op.service_index));
-        commission = credit(op, owed);
-    }
-    op.service_index = index;
-    commission
-}
-
-/// Brings an operator up to date with service-wide rewards; call before its stake changes.
-pub fn settle_operator(storage: &mut dyn Storage, op: &mut Operator) -> Result<(), ContractError> {
-    let index = SERVICE_REWARD_INDEX.may_load(storage)?.unwrap_or_default();
-    let commission = accrue_service(op, index);
-    add_reward(storage, &op.address, commission)
 }
 
 /// What a delegation has earned since it was last settled, and the index it is then settled to.
@@ -98,14 +76,9 @@ pub fn settle_delegation(
 
 /// Everything `address` could claim now, settled or not.
 pub fn pending(storage: &dyn Storage, address: &Addr) -> Result<Uint128, ContractError> {
-    let index = SERVICE_REWARD_INDEX.may_load(storage)?.unwrap_or_default();
     let mut total = REWARDS.may_load(storage, address)?.unwrap_or_default();
-    if let Some(mut op) = OPERATORS.may_load(storage, address)? {
-        total += accrue_service(&mut op, index);
-    }
     if let Some(d) = DELEGATIONS.may_load(storage, address)? {
-        let mut op = operators::load(storage, &d.operator)?;
-        accrue_service(&mut op, index);
+        let op = operators::load(storage, &d.operator)?;
         total += earned(storage, &op, &d)?.0;
     }
     Ok(total)
@@ -114,7 +87,7 @@ pub fn pending(storage: &dyn Storage, address: &Addr) -> Result<Uint128, Contrac
 pub fn distribute(
     deps: DepsMut,
     info: MessageInfo,
-    operator: Option<String>,
+    operator: String,
 ) -> Result<Response, ContractError> {
     let config = CONFIG.load(deps.storage)?;
     let amount = Uint128::try_from(must_pay(&info, &config.bond_denom)?).map_err(|_| {
@@ -123,44 +96,22 @@ pub fn distribute(
             reason: "amount too large".into(),
         }
     })?;
-    let target = match operator {
-        Some(address) => {
-            let address = deps.api.addr_validate(&address)?;
-            let mut op = operators::load_settled(deps.storage, &address)?;
-            let commission = credit(&mut op, amount);
-            add_reward(deps.storage, &address, commission)?;
-            OPERATORS.save(deps.storage, &address, &op)?;
-            address.to_string()
-        }
-        None => {
-            let stake = SERVICE_STAKE.may_load(deps.storage)?.unwrap_or_default();
-            if stake.is_zero() {
-                return Err(ContractError::NoServiceStake);
-            }
-            let index = SERVICE_REWARD_INDEX
-                .may_load(deps.storage)?
-                .unwrap_or_default();
-            SERVICE_REWARD_INDEX.save(
-                deps.storage,
-                &(index + Decimal256::from_ratio(amount, stake)),
-            )?;
-            "service".to_string()
-        }
-    };
+    let address = deps.api.addr_validate(&operator)?;
+    let mut op = operators::load(deps.storage, &address)?;
+    let commission = credit(&mut op, amount);
+    add_reward(deps.storage, &address, commission)?;
+    OPERATORS.save(deps.storage, &address, &op)?;
     Ok(Response::new()
         .add_attribute("action", "distribute_rewards")
-        .add_attribute("to", target)
+        .add_attribute("to", address)
         .add_attribute("amount", amount))
 }
 
 pub fn claim(deps: DepsMut, info: MessageInfo) -> Result<Response, ContractError> {
     let config = CONFIG.load(deps.storage)?;
-    // Credit everything earned so far: as an operator (commission) and as a delegator.
-    if OPERATORS.has(deps.storage, &info.sender) {
-        operators::load_settled(deps.storage, &info.sender)?;
-    }
+    // Credit everything earned so far as a delegator; commission is credited when paid.
     if let Some(mut d) = DELEGATIONS.may_load(deps.storage, &info.sender)? {
-        let op = operators::load_settled(deps.storage, &d.operator)?;
+        let op = operators::load(deps.storage, &d.operator)?;
         settle_delegation(deps.storage, &op, &mut d)?;
         DELEGATIONS.save(deps.storage, &info.sender, &d)?;
     }

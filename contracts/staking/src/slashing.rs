@@ -1,18 +1,20 @@
-//! Slashing: one bounded-cost cut of an operator's bonded pool, plus a slash-factor entry that
-//! queued withdrawals read when they complete.
+//! Slashing: one bounded-cost cut of an operator's bonded pool, the size of a part of the slice
+//! allocated to the slashing service, plus a slash-factor entry that queued withdrawals read when
+//! they complete.
 
 use cosmwasm_std::{
-    BankMsg, CosmosMsg, Decimal256, DepsMut, Empty, Env, MessageInfo, Response, Uint128, coins,
+    BankMsg, CosmosMsg, Decimal256, DepsMut, Empty, Env, MessageInfo, Response, Timestamp, Uint64,
+    Uint128, Uint256, coins,
 };
 use poi_types::staking::events;
-use poi_types::staking::{Config, SlashDestination, SlashRecord};
+use poi_types::staking::{
+    Allocation, AllocationChange, Config, SlashDestination, SlashRecord, WHOLE_STAKE,
+};
 
 use crate::ContractError;
-use crate::operators;
 use crate::pool;
-use crate::state::{
-    CONFIG, EPOCH_REWARD_PER_SHARE, OPERATOR_STAKE, SLASH_FACTORS, SLASHED_CLAIMS, SLASHES,
-};
+use crate::state::{CONFIG, EPOCH_REWARD_PER_SHARE, SLASH_FACTORS, SLASHED_CLAIMS, SLASHES};
+use crate::{allocations, operators, services};
 
 const MAX_REASON_LEN: usize = 256;
 
@@ -29,8 +31,9 @@ pub fn destination_msg(config: &Config, amount: Uint128) -> CosmosMsg {
     }
 }
 
-/// What the slasher asks for; see `ExecuteMsg::Slash`.
+/// What a service's slasher asks for; see `ExecuteMsg::Slash`.
 pub struct SlashOrder {
+    pub service_id: u32,
     pub operator: String,
     pub bps: u16,
     pub claim_id: u64,
@@ -38,20 +41,54 @@ pub struct SlashOrder {
     pub snapshot_height: Option<u64>,
 }
 
-/// The part of the stake at risk now that a cut of `bps` of the stake at the snapshot comes to.
+/// The magnitude a cut of `bps` of the slice at the snapshot comes to, out of the `slashable`
+/// magnitude at risk now (rounded down: the pool rounds the tokens taken up, and rounding both
+/// up could take a token more than `bps` of the snapshot stake).
 ///
 /// Share pools cannot tell stake that joined after the snapshot from stake that was there, so
-/// the cut is spread over the whole pool: `bps × min(1, at_snapshot / now)`. The bonded pool then
+/// the cut is spread over the whole slice: `bps × min(1, at_snapshot / now)`. The slice then
 /// loses `bps` of the snapshot stake (or of what is left, if less), and stake that joined later
 /// pays only its proportional part of that, never a larger cut than `bps`. Stake that left after
 /// the snapshot is in queued withdrawals, which the slash-factor history cuts by the same fraction.
-fn fraction_at_risk(bps: u16, at_snapshot: Uint128, bonded_now: Uint128) -> Decimal256 {
-    let full = Decimal256::bps(u64::from(bps));
-    if at_snapshot >= bonded_now {
-        return full;
-    }
-    // at_snapshot < bonded_now, so the ratio is below one and the product cannot overflow.
-    full * Decimal256::from_ratio(at_snapshot, bonded_now)
+fn magnitude_to_cut(bps: u16, slashable: Uint64, at_snapshot: Uint128, now: Uint128) -> Uint64 {
+    let full = Uint256::from(slashable.u64()) * Uint256::from(bps);
+    let (numerator, denominator) = if at_snapshot >= now {
+        (full, Uint256::from(10_000u32))
+    } else {
+        (
+            full * Uint256::from(at_snapshot),
+            Uint256::from(10_000u32) * Uint256::from(now),
+        )
+    };
+    // numerator <= slashable × denominator, so the quotient fits the u64 `slashable` does.
+    Uint64::try_from(numerator / denominator).expect("at most the slashable magnitude")
+}
+
+/// Takes `cut` out of an allocation: from the counted magnitude and from a still-slashable
+/// decrease in proportion, and a pending increase keeps its size on top of what is left.
+fn cut_allocation(allocation: &mut Allocation, slashable: Uint64, cut: Uint64, now: Timestamp) {
+    let counted = allocation.magnitude;
+    // Rounded up, so the decrease's part (the rest) never exceeds what it holds.
+    let from_counted = Uint64::new(
+        u64::try_from(
+            (u128::from(cut.u64()) * u128::from(counted.u64())).div_ceil(u128::from(slashable.u64())),
+        )
+        .expect("at most the cut"),
+    );
+    allocation.magnitude = counted - from_counted;
+    allocation.pending = match allocation.pending.take() {
+        Some(AllocationChange::Decrease { from, release_at }) if release_at > now => {
+            Some(AllocationChange::Decrease {
+                from: from - cut,
+                release_at,
+            })
+        }
+        Some(AllocationChange::Increase { to, effective_at }) => Some(AllocationChange::Increase {
+            to: to - from_counted,
+            effective_at,
+        }),
+        other => other,
+    };
 }
 
 pub fn slash(
@@ -61,6 +98,7 @@ pub fn slash(
     order: SlashOrder,
 ) -> Result<Response, ContractError> {
     let SlashOrder {
+        service_id,
         operator,
         bps,
         claim_id,
@@ -68,13 +106,12 @@ pub fn slash(
         snapshot_height,
     } = order;
     let config = CONFIG.load(deps.storage)?;
-    if config.slasher.as_ref() != Some(&info.sender) {
-        return Err(ContractError::NotSlasher);
-    }
-    if bps == 0 || bps > config.max_slash_bps {
+    let service = services::load(deps.storage, service_id)?;
+    services::assert_slasher(&service, &env, &info.sender)?;
+    if bps == 0 || bps > service.max_slash_bps {
         return Err(ContractError::SlashOutOfRange {
             bps,
-            max: config.max_slash_bps,
+            max: service.max_slash_bps,
         });
     }
     if reason.len() > MAX_REASON_LEN {
@@ -90,36 +127,38 @@ pub fn slash(
         });
     }
     let operator = deps.api.addr_validate(&operator)?;
-    let before = operators::load_settled(deps.storage, &operator)?;
-    // Opting out does not end liability at once: the stake stays at risk for the withdrawal delay.
-    let at_risk = before.opted_in
-        || before
-            .opted_out_at
-            .is_some_and(|t| t.plus_seconds(config.withdrawal_delay) > env.block.time);
-    if !at_risk {
+    let before = operators::load(deps.storage, &operator)?;
+    let mut after = before.clone();
+    // A decrease does not end liability at once: the slice stays at risk for the withdrawal delay.
+    let allocation = allocations::load_settled(deps.storage, &env, &mut after, service_id)?;
+    let slashable = allocation
+        .as_ref()
+        .map_or(Uint64::zero(), |a| a.slashable(env.block.time));
+    let Some(mut allocation) = allocation.filter(|_| !slashable.is_zero()) else {
         return Err(ContractError::NotSlashable {
             operator: operator.to_string(),
+            service_id,
         });
-    }
-    if SLASHED_CLAIMS.has(deps.storage, (&operator, claim_id)) {
+    };
+    if SLASHED_CLAIMS.has(deps.storage, (service_id, &operator, claim_id)) {
         return Err(ContractError::AlreadySlashed {
             operator: operator.to_string(),
+            service_id,
             claim_id,
         });
     }
 
-    // The snapshot of a height is the stake at its start, before that block's changes; without
-    // one, the stake bonded now is what is at risk.
+    // The snapshot of a height is the slice at its start, before that block's changes; without
+    // one, the slice now is what is at risk.
+    let at_risk = allocations::stake_of(after.pool.tokens, slashable, after.max_magnitude);
     let stake_at_snapshot = match snapshot_height {
-        Some(height) => OPERATOR_STAKE
-            .may_load_at_height(deps.storage, &operator, height)?
-            .unwrap_or_default(),
-        None => before.pool.tokens,
+        Some(height) => allocations::stake_at(deps.storage, service_id, &operator, height)?,
+        None => at_risk,
     };
     let snapshot_height = snapshot_height.unwrap_or(env.block.height);
-    let fraction = fraction_at_risk(bps, stake_at_snapshot, before.pool.tokens);
+    let magnitude = magnitude_to_cut(bps, slashable, stake_at_snapshot, at_risk);
+    let fraction = Decimal256::from_ratio(magnitude.u64(), after.max_magnitude.u64());
 
-    let mut after = before.clone();
     let taken = pool::slash(&mut after.pool, fraction);
     if after.pool.epoch != before.pool.epoch {
         // The pool's shares are void from here on; they earn rewards up to this point only.
@@ -140,11 +179,32 @@ pub fn slash(
         after.factor_epoch += 1;
         after.slash_factor = Decimal256::one();
     }
+
+    // The slice and the whole shrink by the same magnitude: other services keep their stake.
+    let counted_before = allocation.magnitude;
+    cut_allocation(&mut allocation, slashable, magnitude, env.block.time);
+    after.max_magnitude -= magnitude;
+    after.encumbered_magnitude -= magnitude;
+    if after.max_magnitude.is_zero() {
+        // The service held the whole stake and took it all: start again from a whole magnitude.
+        after.max_magnitude = WHOLE_STAKE;
+    }
+    if allocation.magnitude != counted_before {
+        allocations::save_counted(
+            deps.storage,
+            service_id,
+            &operator,
+            allocation.magnitude,
+            env.block.height,
+        )?;
+    }
+    allocations::save(deps.storage, &mut after, service_id, true, &allocation)?;
     after.slash_count += 1;
     operators::save(deps.storage, env.block.height, &before, &after)?;
 
-    SLASHED_CLAIMS.save(deps.storage, (&operator, claim_id), &Empty {})?;
+    SLASHED_CLAIMS.save(deps.storage, (service_id, &operator, claim_id), &Empty {})?;
     let record = SlashRecord {
+        service_id,
         operator: operator.clone(),
         claim_id,
         bps,
@@ -153,6 +213,7 @@ pub fn slash(
         time: env.block.time,
         snapshot_height,
         stake_at_snapshot,
+        magnitude,
         fraction,
         bonded_slashed: taken,
     };
@@ -160,6 +221,7 @@ pub fn slash(
 
     let mut response = Response::new()
         .add_attribute("action", "slash")
+        .add_attribute(events::SERVICE_ID, service_id.to_string())
         .add_attribute("operator", operator)
         .add_attribute(events::CLAIM_ID, claim_id.to_string())
         .add_attribute("bps", bps.to_string())
@@ -170,23 +232,4 @@ pub fn slash(
         response = response.add_message(destination_msg(&config, taken));
     }
     Ok(response)
-}
-
-pub fn set_slasher(
-    deps: DepsMut,
-    info: MessageInfo,
-    slasher: Option<String>,
-) -> Result<Response, ContractError> {
-    let mut config = CONFIG.load(deps.storage)?;
-    if config.admin.as_ref() != Some(&info.sender) {
-        return Err(ContractError::NotAdmin);
-    }
-    config.slasher = slasher.map(|s| deps.api.addr_validate(&s)).transpose()?;
-    CONFIG.save(deps.storage, &config)?;
-    Ok(Response::new()
-        .add_attribute("action", "set_slasher")
-        .add_attribute(
-            "slasher",
-            config.slasher.map_or_else(|| "none".into(), String::from),
-        ))
 }

@@ -1,10 +1,12 @@
 //! Storage layout. The namespaces are public: the light client proves records under them.
 
-use cosmwasm_std::{Addr, Decimal256, Empty, Uint128};
-use cw_storage_plus::{Item, Map, SnapshotItem, SnapshotMap, Strategy};
-use poi_types::staking::{Config, Delegation, Operator, SlashRecord, Withdrawal};
+use cosmwasm_std::{Addr, Decimal256, Empty, Uint64, Uint128};
+use cw_controllers::Admin;
+use cw_storage_plus::{Item, Map, SnapshotMap, Strategy};
+use poi_types::staking::{Allocation, Config, Delegation, Operator, Service, SlashRecord, Withdrawal};
 
 pub const CONFIG: Item<Config> = Item::new("config");
+pub const ADMIN: Admin = Admin::new("admin");
 pub const OPERATORS: Map<&Addr, Operator> = Map::new("operators");
 /// One delegation per staker.
 pub const DELEGATIONS: Map<&Addr, Delegation> = Map::new("delegations");
@@ -18,17 +20,22 @@ pub const NEXT_WITHDRAWAL_ID: Item<u64> = Item::new("next_withdrawal_id");
 pub const SLASH_FACTORS: Map<(&Addr, u64), (u64, Decimal256)> = Map::new("slash_factors");
 /// Slashing history by (operator, sequence number).
 pub const SLASHES: Map<(&Addr, u64), SlashRecord> = Map::new("slashes");
-/// (operator, claim id) pairs already slashed: each at most once.
-pub const SLASHED_CLAIMS: Map<(&Addr, u64), Empty> = Map::new("slashed_claims");
+/// (service, operator, claim id) triples already slashed: each at most once. Two services may
+/// each slash the same operator for the same fault, each within its own slice.
+pub const SLASHED_CLAIMS: Map<(u32, &Addr, u64), Empty> = Map::new("service_slashed_claims");
 
 /// Rewards each address can claim: delegator rewards and operator commission, once settled.
 pub const REWARDS: Map<&Addr, Uint128> = Map::new("rewards");
-/// Service-wide rewards per unit of opted-in stake, ever growing.
-pub const SERVICE_REWARD_INDEX: Item<Decimal256> = Item::new("service_reward_index");
 /// An operator's `reward_per_share` when a full slash ended a pool epoch: shares of that epoch
 /// earn up to it and no further.
 pub const EPOCH_REWARD_PER_SHARE: Map<(&Addr, u64), Decimal256> =
     Map::new("epoch_reward_per_share");
+
+pub const SERVICES: Map<u32, Service> = Map::new("services");
+pub const NEXT_SERVICE_ID: Item<u32> = Item::new("next_service_id");
+/// Every allocation with something counted or pending, by (operator, service): an operator's
+/// allocations are one prefix, which bounds what a change to its stake or a slash touches.
+pub const ALLOCATIONS: Map<(&Addr, u32), Allocation> = Map::new("allocations");
 
 /// Each operator's bonded stake, readable at past heights.
 pub const OPERATOR_STAKE: SnapshotMap<&Addr, Uint128> = SnapshotMap::new(
@@ -37,10 +44,20 @@ pub const OPERATOR_STAKE: SnapshotMap<&Addr, Uint128> = SnapshotMap::new(
     "operator_stake__changelog",
     Strategy::EveryBlock,
 );
-/// Bonded stake of all opted-in operators, readable at past heights.
-pub const SERVICE_STAKE: SnapshotItem<Uint128> = SnapshotItem::new(
-    "service_stake",
-    "service_stake__checkpoints",
-    "service_stake__changelog",
+/// Each operator's `max_magnitude`, readable at past heights (it moves only when slashed).
+pub const MAX_MAGNITUDE: SnapshotMap<&Addr, Uint64> = SnapshotMap::new(
+    "max_magnitude",
+    "max_magnitude__checkpoints",
+    "max_magnitude__changelog",
+    Strategy::EveryBlock,
+);
+/// Counted magnitudes by (service, operator), readable at past heights; only those above zero
+/// are present now, so a service's prefix lists its committee candidates. Allocated stake at a
+/// height is `OPERATOR_STAKE × COUNTED_MAGNITUDE / MAX_MAGNITUDE` there: a delegation moves one
+/// snapshot, however many services the operator serves.
+pub const COUNTED_MAGNITUDE: SnapshotMap<(u32, &Addr), Uint64> = SnapshotMap::new(
+    "counted_magnitude",
+    "counted_magnitude__checkpoints",
+    "counted_magnitude__changelog",
     Strategy::EveryBlock,
 );

@@ -335,8 +335,17 @@ pub struct Config {
     pub admin: Option<Addr>,
     pub registry: Addr,
     pub staking: Addr,
+    /// The service this contract slashes for in the staking contract: committees are drawn from
+    /// the stake allocated to it. Consensus 0.2 stored none: it used staking 0.1's only service,
+    /// which staking 0.2's migration makes service 1.
+    #[serde(default = "legacy_service_id")]
+    pub service_id: u32,
     /// Fees, bonds and rewards are paid in this denom (the staking bond denom).
     pub denom: String,
+}
+
+fn legacy_service_id() -> u32 {
+    1
 }
 
 /// Parameters as sent: addresses unchecked.
@@ -365,6 +374,8 @@ pub struct InstantiateMsg {
     pub admin: Option<String>,
     pub registry: String,
     pub staking: String,
+    /// The staking contract's service whose slasher this contract is.
+    pub service_id: u32,
     pub denom: String,
     pub params: ParamsMsg,
 }
@@ -419,6 +430,8 @@ pub enum ExecuteMsg {
     UpdateContracts {
         registry: Option<String>,
         staking: Option<String>,
+        /// The service in the (new) staking contract this contract slashes for.
+        service_id: Option<u32>,
     },
     UpdateAdmin {
         admin: Option<String>,

@@ -2,12 +2,18 @@
 //!
 //! Stakers bond the bond denom to one operator. Each operator's bonded stake is a pool of tokens
 //! and shares, so a slash cuts the pool once and every delegator's value follows, however many
-//! there are. Undelegating queues a withdrawal that stays slashable until its release time: each
-//! operator keeps a cumulative slash factor with its history by time, and a withdrawal is paid
+//! there are. The same stake secures several *services* (poi's consensus contract is one): the
+//! operator allocates a unique slice of it to each, as a *magnitude*, a fixed-point part of its
+//! stake. A service's slasher can cut only the slice allocated to it, and a cut lowers the
+//! operator's total magnitude by the same amount, so every other service keeps the stake it had.
+//! Undelegating queues a withdrawal that stays slashable until its release time: each operator
+//! keeps a cumulative slash factor with its history by time, and a withdrawal is paid
 //! `amount × factor(at release) / factor(at creation)` when it completes.
 
 use cosmwasm_schema::{QueryResponses, cw_serde};
-use cosmwasm_std::{Addr, Decimal256, Timestamp, Uint128, Uint256};
+use cosmwasm_std::{Addr, Decimal256, Timestamp, Uint64, Uint128, Uint256};
+
+pub use cw_controllers::AdminResponse;
 
 pub const MAX_COMMISSION_BPS: u16 = 10_000;
 pub const MAX_PAGE_LIMIT: u32 = 100;
@@ -16,6 +22,11 @@ pub const DEFAULT_PAGE_LIMIT: u32 = 30;
 pub const MAX_WITHDRAWAL_BATCH: u32 = 32;
 /// Most operators one `candidates_at` query reads.
 pub const MAX_CANDIDATE_PAGE: u32 = 256;
+/// The magnitude of an operator's whole stake before any slash. Allocations are parts of it;
+/// 10^18 keeps rounding below one token for any stake a chain can hold.
+pub const WHOLE_STAKE: Uint64 = Uint64::new(1_000_000_000_000_000_000);
+/// Most services one operator allocates to at once: what a delegation or a slash may touch.
+pub const MAX_ALLOCATIONS_PER_OPERATOR: u32 = 32;
 
 /// Where slashed tokens go.
 #[cw_serde]
@@ -27,15 +38,17 @@ pub enum SlashDestination {
     },
 }
 
+/// The admin is kept apart, as `cw_controllers::Admin`: query it with `QueryMsg::Admin`.
 #[cw_serde]
 pub struct Config {
-    pub admin: Option<Addr>,
     pub bond_denom: String,
-    /// Seconds between undelegating and being able to withdraw; slashable all that time.
+    /// Seconds between undelegating and being able to withdraw; slashable all that time. A
+    /// deallocated slice stays slashable as long, and a service's new slasher waits twice as long.
     pub withdrawal_delay: u64,
-    /// The only account allowed to slash: the consensus contract, set once it exists.
-    pub slasher: Option<Addr>,
-    pub max_slash_bps: u16,
+    /// Seconds before a larger allocation counts (and can be slashed): time for a service to see
+    /// stake coming, and for delegators to leave an operator whose allocations they dislike.
+    pub allocation_delay: u64,
+    /// What an operator must bond to itself to allocate anything.
     pub min_self_bond: Uint128,
     pub max_open_withdrawals: u32,
     pub slash_destination: SlashDestination,
@@ -43,14 +56,74 @@ pub struct Config {
 
 #[cw_serde]
 pub struct InstantiateMsg {
+    /// Defaults to the instantiating account.
     pub admin: Option<String>,
     pub bond_denom: String,
     pub withdrawal_delay: u64,
-    pub slasher: Option<String>,
-    pub max_slash_bps: u16,
+    pub allocation_delay: u64,
     pub min_self_bond: Uint128,
     pub max_open_withdrawals: u32,
     pub slash_destination: SlashDestination,
+}
+
+/// A service the stake can secure: an account allowed to slash the slices allocated to it.
+#[cw_serde]
+pub struct Service {
+    pub id: u32,
+    pub name: String,
+    pub uri: Option<String>,
+    pub slasher: Addr,
+    /// Most one slash may take of a slice; fixed at registration, so operators know the worst case
+    /// before they allocate.
+    pub max_slash_bps: u16,
+    /// A new slasher the admin named, and when it takes over.
+    pub pending_slasher: Option<PendingSlasher>,
+}
+
+#[cw_serde]
+pub struct PendingSlasher {
+    pub address: Addr,
+    /// Twice the withdrawal delay after it was named: operators who distrust it have a whole
+    /// withdrawal delay to deallocate, and their slice is released before it can act.
+    pub effective_at: Timestamp,
+}
+
+impl Service {
+    /// Who may slash at `now`.
+    pub fn slasher_at(&self, now: Timestamp) -> &Addr {
+        match &self.pending_slasher {
+            Some(p) if p.effective_at <= now => &p.address,
+            _ => &self.slasher,
+        }
+    }
+}
+
+/// An operator's slice of its stake for one service.
+#[cw_serde]
+pub struct Allocation {
+    /// The magnitude that counts now: committee weight, rewards and what can be slashed.
+    pub magnitude: Uint64,
+    /// A change on its way; one at a time.
+    pub pending: Option<AllocationChange>,
+}
+
+#[cw_serde]
+pub enum AllocationChange {
+    /// Counts from `effective_at`; reserved from the operator's free magnitude at once.
+    Increase { to: Uint64, effective_at: Timestamp },
+    /// No longer counts, but `from` stays slashable (and reserved) until `release_at`.
+    Decrease { from: Uint64, release_at: Timestamp },
+}
+
+impl Allocation {
+    /// What the service can slash at `now`: the counted magnitude, or more while a decrease is
+    /// still slashable.
+    pub fn slashable(&self, now: Timestamp) -> Uint64 {
+        match self.pending {
+            Some(AllocationChange::Decrease { from, release_at }) if release_at > now => from,
+            _ => self.magnitude,
+        }
+    }
 }
 
 #[cw_serde]
@@ -78,10 +151,14 @@ pub struct Operator {
     pub address: Addr,
     pub commission_bps: u16,
     pub metadata: OperatorMetadata,
-    pub opted_in: bool,
-    /// When the operator last opted out; it stays slashable for the withdrawal delay after it.
-    pub opted_out_at: Option<Timestamp>,
     pub pool: Pool,
+    /// The magnitude of the whole pool: [`WHOLE_STAKE`] less every slice slashed since the last
+    /// full slash. A slice of magnitude `m` is `m / max_magnitude` of the pool.
+    pub max_magnitude: Uint64,
+    /// Allocated, pending or still slashable after a decrease; never above `max_magnitude`.
+    pub encumbered_magnitude: Uint64,
+    /// Services with an allocation (counted or pending) to them.
+    pub allocations: u32,
     /// Product of `(1 - bps/10000)` over the slashes of the current factor epoch; queued
     /// withdrawals are paid in proportion to how it moved while they waited.
     pub slash_factor: Decimal256,
@@ -90,8 +167,6 @@ pub struct Operator {
     pub slash_count: u64,
     /// Delegator rewards per pool share, ever growing (tokens per share).
     pub reward_per_share: Decimal256,
-    /// The service-wide reward index this operator has been credited up to.
-    pub service_index: Decimal256,
 }
 
 #[cw_serde]
@@ -120,6 +195,7 @@ pub struct Withdrawal {
 
 #[cw_serde]
 pub struct SlashRecord {
+    pub service_id: u32,
     pub operator: Addr,
     pub claim_id: u64,
     pub bps: u16,
@@ -128,10 +204,12 @@ pub struct SlashRecord {
     pub time: Timestamp,
     /// The height whose stake the fault put at risk (the claim's snapshot height).
     pub snapshot_height: u64,
-    /// The operator's bonded stake at `snapshot_height`.
+    /// The stake allocated to the service at `snapshot_height`.
     pub stake_at_snapshot: Uint128,
-    /// The part of everything at risk that was cut: `bps` scaled down when the stake has grown
-    /// since the snapshot, so stake that joined later does not pay for more than was at risk.
+    /// The magnitude cut from the slice: `bps` of it, scaled down when the slice has grown since
+    /// the snapshot, so stake that joined later does not pay for more than was at risk.
+    pub magnitude: Uint64,
+    /// The part of the operator's whole stake that was cut (`magnitude / max_magnitude`).
     pub fraction: Decimal256,
     /// Taken from the bonded pool at once; queued withdrawals lose their part when they complete.
     pub bonded_slashed: Uint128,
@@ -147,10 +225,14 @@ pub enum ExecuteMsg {
         commission_bps: Option<u16>,
         metadata: Option<OperatorMetadata>,
     },
-    /// Start serving poi: the operator's stake counts for committees (needs the minimum self-bond).
-    OptIn {},
-    /// Stop serving; the stake stays slashable for the withdrawal delay.
-    OptOut {},
+    /// Operator: allocate `bps` of its stake (of `max_magnitude`) to a service; all allocations
+    /// together at most 10000. An increase counts after the allocation delay (see
+    /// `ApplyAllocations`); a decrease stops counting at once and stays slashable for the
+    /// withdrawal delay. Anything above zero needs the minimum self-bond.
+    SetAllocation { service_id: u32, bps: u16 },
+    /// Anyone: make the operator's increases whose delay has passed count, and release decreases
+    /// past their release time.
+    ApplyAllocations { operator: String },
     /// Bond the attached bond-denom funds to `operator`. A staker delegates to one operator at a
     /// time; moving to another goes through a withdrawal.
     Delegate { operator: String },
@@ -158,24 +240,39 @@ pub enum ExecuteMsg {
     Undelegate { amount: Uint128 },
     /// Pay out released withdrawals, oldest first, at most `limit` (capped) of them.
     CompleteWithdrawals { limit: Option<u32> },
-    /// Slasher only: cut `bps` of the operator's stake at `snapshot_height` (the claim's snapshot;
-    /// `None`: the stake bonded now) for claim `claim_id`, once per claim. The cut is taken in
-    /// proportion from the bonded pool and from withdrawals queued before it, and is never more
-    /// than `bps` of what is at risk now.
+    /// The service's slasher only: cut `bps` of the stake the operator allocated to the service at
+    /// `snapshot_height` (the claim's snapshot; `None`: the slice now) for claim `claim_id`, once
+    /// per service and claim. The cut is taken in proportion from the bonded pool and from
+    /// withdrawals queued before it, and is never more than `bps` of the slice at risk now.
     Slash {
+        service_id: u32,
         operator: String,
         bps: u16,
         claim_id: u64,
         reason: String,
         snapshot_height: Option<u64>,
     },
-    /// Admin only.
-    SetSlasher { slasher: Option<String> },
-    /// Pay the attached bond-denom funds as rewards: to one operator's pool, or with `None` to
-    /// every opted-in operator in proportion to its stake. The operator's commission comes first.
-    DistributeRewards { operator: Option<String> },
+    /// Admin only. The id is in the `service_id` event attribute.
+    RegisterService {
+        name: String,
+        uri: Option<String>,
+        slasher: String,
+        max_slash_bps: u16,
+    },
+    /// Admin only. A new slasher takes over twice the withdrawal delay later.
+    UpdateService {
+        service_id: u32,
+        name: Option<String>,
+        uri: Option<String>,
+        slasher: Option<String>,
+    },
+    /// Pay the attached bond-denom funds as rewards to an operator's pool; its commission comes
+    /// first.
+    DistributeRewards { operator: String },
     /// Pay out the sender's rewards: as a delegator, and as an operator its commission.
     ClaimRewards {},
+    /// Admin only; `None` leaves the contract without one for good.
+    UpdateAdmin { admin: Option<String> },
 }
 
 #[cw_serde]
@@ -183,6 +280,15 @@ pub enum ExecuteMsg {
 pub enum QueryMsg {
     #[returns(Config)]
     Config {},
+    #[returns(AdminResponse)]
+    Admin {},
+    #[returns(Service)]
+    Service { id: u32 },
+    #[returns(ServicesResponse)]
+    Services {
+        start_after: Option<u32>,
+        limit: Option<u32>,
+    },
     #[returns(Operator)]
     Operator { address: String },
     #[returns(OperatorsResponse)]
@@ -195,15 +301,23 @@ pub enum QueryMsg {
     /// The operator's bonded stake at the start of block `height`.
     #[returns(StakeResponse)]
     OperatorStakeAt { operator: String, height: u64 },
-    /// The bonded stake of all opted-in operators at the start of block `height`.
+    /// The stake the operator allocated to the service, as counted at the start of block `height`.
     #[returns(StakeResponse)]
-    ServiceStakeAt { height: u64 },
-    /// Committee candidates: of at most `limit` (capped at [`MAX_CANDIDATE_PAGE`]) operators in
-    /// address order after `start_after`, those opted in now with stake at the start of block
-    /// `height`. `start_after` is a position in address order and need not be an address, so a
-    /// caller can start reading at a random point.
+    AllocatedStakeAt {
+        service_id: u32,
+        operator: String,
+        height: u64,
+    },
+    /// The operator's allocations, by service id.
+    #[returns(AllocationsResponse)]
+    Allocations { operator: String },
+    /// Committee candidates of a service: of at most `limit` (capped at [`MAX_CANDIDATE_PAGE`])
+    /// operators in address order after `start_after`, those with an allocation counted now, with
+    /// their allocated stake at the start of block `height`. `start_after` is a position in
+    /// address order and need not be an address, so a caller can start reading at a random point.
     #[returns(CandidatesResponse)]
     CandidatesAt {
+        service_id: u32,
         height: u64,
         start_after: Option<String>,
         limit: Option<u32>,
@@ -232,6 +346,24 @@ pub struct RewardsResponse {
 
 #[cw_serde]
 pub struct MigrateMsg {}
+
+#[cw_serde]
+pub struct ServicesResponse {
+    pub services: Vec<Service>,
+}
+
+#[cw_serde]
+pub struct AllocationView {
+    pub service_id: u32,
+    pub allocation: Allocation,
+    /// The stake the counted magnitude stands for now.
+    pub stake: Uint128,
+}
+
+#[cw_serde]
+pub struct AllocationsResponse {
+    pub allocations: Vec<AllocationView>,
+}
 
 /// An operator that may sit on a committee, with the stake it is weighted by.
 #[cw_serde]
@@ -286,4 +418,6 @@ pub struct SlashesResponse {
 pub mod events {
     /// The claim a slash is for: the same key the consensus contract uses.
     pub const CLAIM_ID: &str = crate::consensus::events::CLAIM_ID;
+    /// The id `RegisterService` gave the new service.
+    pub const SERVICE_ID: &str = "service_id";
 }

@@ -20,7 +20,7 @@ NATIVE_CARGO = RUSTC_WORKSPACE_WRAPPER=clippy-driver CLIPPY_ARGS=-D__CLIPPY_HACK
 
 .PHONY: fuzz setup wasm check-wasm schema schema-check fmt-check lint build unit-test reproducible \
 	localnet localnet-stop cli e2e test demo demo-stop bench bench-verifier bench-light-client \
-	bench-ci bench-network browser-test www www-lint clean
+	bench-ci bench-network browser-test www www-lint clean mutation-check
 
 CONTRACTS := artifacts/poi_registry.wasm artifacts/poi_staking.wasm artifacts/poi_consensus.wasm
 
@@ -114,6 +114,10 @@ bench-light-client: setup
 # A cold and a warm `make test` on a fresh clone of HEAD under a new HOME (about 50 minutes).
 bench-ci:
 	@scripts/bench-ci.sh
+
+# The restaking property test must catch a slash that ignores allocations (a mutant, in a copy).
+mutation-check:
+	@scripts/mutation-check.sh
 
 # libFuzzer on the verifier's model loading and request decoding (FUZZ_SECONDS per target).
 fuzz:

@@ -38,22 +38,23 @@ bob="$(awk '$1 == "bob" { print $2 }' localnet/accounts.txt)"
 as() { local who="$1"; shift; POI_MNEMONIC_FILE="$work/$who" POI_DATA_DIR="$work/data-$who" "$poi" --json "$@"; }
 read -r so_used so_wanted < <(as bob staking register-operator --moniker bench | gas)
 read -r sd_used sd_wanted < <(as bob staking delegate 1000 --operator "$bob" | gas)
-as bob staking opt-in >/dev/null
+as bob staking allocate 5000 >/dev/null
 read -r sd2_used sd2_wanted < <(as alice staking delegate 500 --operator "$bob" | gas)
-# The deployer (alice) administers staking: the validator account slashes for this measurement,
-# then the consensus contract is the slasher again.
-consensus="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["contracts"]["consensus"]["address"])' "$work/deployments.json")"
-as alice staking set-slasher "$(awk '$1 == "validator" { print $2 }' localnet/accounts.txt)" >/dev/null
-read -r ss_used ss_wanted < <(as validator staking slash --operator "$bob" --bps 100 --claim-id 1 | gas)
+# The deployer (alice) administers staking: it registers a second service whose slasher is the
+# validator account, and bob gives it the other half of its stake, for this measurement.
+as alice staking register-service --name bench --max-slash-bps 5000 \
+    --slasher "$(awk '$1 == "validator" { print $2 }' localnet/accounts.txt)" >/dev/null
+bench_service="$(as alice staking services | python3 -c 'import json,sys; print([s["id"] for s in json.load(sys.stdin)["services"] if s["name"] == "bench"][0])')"
+as bob staking allocate 5000 --service "$bench_service" >/dev/null
+read -r ss_used ss_wanted < <(as validator staking slash --service "$bench_service" --operator "$bob" --bps 100 --claim-id 1 | gas)
 read -r su_used su_wanted < <(as alice staking undelegate 100 | gas)
-as alice staking set-slasher "$consensus" >/dev/null
 
 # A claim round with a committee of three: bob, carol and the validator account.
 for who in carol validator; do
     addr="$(awk -v who="$who" '$1 == who { print $2 }' localnet/accounts.txt)"
     as "$who" staking register-operator --moniker "$who" >/dev/null
     as "$who" staking delegate 1000 --operator "$addr" >/dev/null
-    as "$who" staking opt-in >/dev/null
+    as "$who" staking allocate 10000 >/dev/null
 done
 head -c 4000 /dev/urandom >"$work/poi_verifier.wasm"
 head -c 30000 /dev/urandom >"$work/exact.onnx"

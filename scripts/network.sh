@@ -87,7 +87,7 @@ network_add_operator() { # who stake metrics-port fault-lines rpc…
     local rpcs dir="$net/operators/$who"
     as "$who" staking register-operator --moniker "$who" >/dev/null
     as "$who" staking delegate "$stake" --operator "$(address_of "$who")" >/dev/null
-    as "$who" staking opt-in >/dev/null
+    as "$who" staking allocate 10000 >/dev/null
     rpcs="$(printf '"%s", ' "${@:-$rpc_url}")"
     mkdir -p "$dir"
     cat >"$dir/operator.toml" <<TOML

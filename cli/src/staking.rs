@@ -131,7 +131,10 @@ impl StakingSession<'_> {
         Ok(config.service_id)
     }
 
-    fn query<T: serde::de::DeserializeOwned + serde::Serialize>(&self, msg: &QueryMsg) -> Result<()> {
+    fn query<T: serde::de::DeserializeOwned + serde::Serialize>(
+        &self,
+        msg: &QueryMsg,
+    ) -> Result<()> {
         let response: T = self.chain.smart_query(&self.contract, msg)?;
         println!("{}", serde_json::to_string_pretty(&response)?);
         Ok(())

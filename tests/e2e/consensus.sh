@@ -28,7 +28,7 @@ pass "registry, staking and consensus deployed; consensus slashes"
 for who in bob carol validator; do
     as "$who" staking register-operator --moniker "$who's verifier" >/dev/null
     as "$who" staking delegate 1000 --operator "$(address_of "$who")" >/dev/null
-    as "$who" staking opt-in >/dev/null
+    as "$who" staking allocate 10000 >/dev/null
 done
 pass "operators bob, carol and validator bonded 1000 each and opted in"
 

@@ -39,7 +39,7 @@ as alice deploy >"$work/deploy.json"
 for who in bob carol validator; do
     as "$who" staking register-operator --moniker "$who" >/dev/null
     as "$who" staking delegate 1000 --operator "$(address_of "$who")" >/dev/null
-    as "$who" staking opt-in >/dev/null
+    as "$who" staking allocate 10000 >/dev/null
 done
 
 # A file server for the model and its input, as a static host would serve them.

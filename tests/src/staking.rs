@@ -80,7 +80,13 @@ impl Suite {
     }
 
     /// Registers `operator`, bonds `self_bond` to it and allocates `bps` of it to `service_id`.
-    pub fn start_operator_for(&mut self, operator: &Addr, self_bond: u128, service_id: u32, bps: u16) {
+    pub fn start_operator_for(
+        &mut self,
+        operator: &Addr,
+        self_bond: u128,
+        service_id: u32,
+        bps: u16,
+    ) {
         let metadata = OperatorMetadata {
             moniker: "validator one".into(),
             uri: None,
@@ -143,7 +149,14 @@ impl Suite {
         claim_id: u64,
         snapshot_height: Option<u64>,
     ) -> StdResult<AppResponse> {
-        self.slash_for(&slasher(), SERVICE, operator, bps, claim_id, snapshot_height)
+        self.slash_for(
+            &slasher(),
+            SERVICE,
+            operator,
+            bps,
+            claim_id,
+            snapshot_height,
+        )
     }
 
     /// `slasher` slashes for `service_id`.

@@ -9,7 +9,9 @@ use cosmwasm_std::{Empty, Env, MessageInfo, Response, Uint128, coin};
 use cosmwasm_vm::testing::{
     MockApi, MockInstanceOptions, MockQuerier, MockStorage, mock_env, mock_instance_with_options,
 };
-use cosmwasm_vm::{Instance, call_execute, call_instantiate, call_query, capabilities_from_csv};
+use cosmwasm_vm::{
+    Instance, call_execute, call_instantiate, call_migrate, call_query, capabilities_from_csv,
+};
 use poi_types::ContentHash;
 use poi_types::registry::{ExecuteMsg, InstantiateMsg, QueryMsg, VerificationPolicy};
 use serde::Serialize;
@@ -196,6 +198,40 @@ impl VmContract {
         })
     }
 
+    /// Replaces the contract's code by `wasm` and runs its `migrate` on the stored state, as
+    /// wasmd's `MsgMigrateContract` does: same address, same storage, new code.
+    pub fn migrate(self, wasm: &[u8], msg: &impl Serialize) -> Result<(Self, Response), String> {
+        let Self {
+            instance,
+            env,
+            api,
+            funds,
+            lines,
+        } = self;
+        let backend = instance
+            .recycle()
+            .ok_or("the instance's backend was already taken")?;
+        let options = cosmwasm_vm::InstanceOptions {
+            gas_limit: GAS_LIMIT,
+        };
+        let instance =
+            Instance::from_code(wasm, backend, options, None).map_err(|e| e.to_string())?;
+        let mut vm = Self {
+            instance,
+            env,
+            api,
+            funds,
+            lines,
+        };
+        let msg = serde_json::to_vec(msg).map_err(|e| e.to_string())?;
+        let response = vm.measure("migrate", |instance, env| {
+            call_migrate::<_, _, _, Empty>(instance, env, &msg)
+                .map_err(|e| e.to_string())?
+                .into_result()
+        })?;
+        Ok((vm, response))
+    }
+
     pub fn query(&mut self, step: &str, msg: &impl Serialize) -> Result<Vec<u8>, String> {
         let msg = serde_json::to_vec(msg).map_err(|e| e.to_string())?;
         self.measure(step, |instance, env| {
@@ -380,8 +416,8 @@ fn staking_instance(wasm: &[u8]) -> Result<VmContract, String> {
 }
 
 /// Every staking message once, on a contract whose state was first grown to `size`: `size` other
-/// operators allocated to the service, `size` delegators of the operator under test, `size` slashes in its history,
-/// and a staker one withdrawal short of the cap. Returns the gas of the measured messages only.
+/// operators allocated to the service, `size` delegators of the operator under test, `size`
+/// slashes in its history, and a staker one withdrawal short of the cap. Returns the gas of the measured messages only.
 ///
 /// Invariant 6 of the staking design is that no execute loops over delegators, operators or
 /// history: every line here must cost (nearly) the same for any `size`.
@@ -497,6 +533,15 @@ pub fn staking_gas_at_size(wasm: &[u8], size: usize) -> Result<Vec<GasLine>, Str
         },
     )?;
     vm.execute("claim_rewards", "staker0", &Staking::ClaimRewards {})?;
+    vm.execute(
+        "eject",
+        "slasher",
+        &Staking::Eject {
+            service_id: 1,
+            operator: vm.addr("newcomer").to_string(),
+            reason: "absent".into(),
+        },
+    )?;
     vm.env.block.time = vm.env.block.time.plus_seconds(STAKING_WITHDRAWAL_DELAY);
     vm.execute(
         "complete_withdrawals (a full batch)",

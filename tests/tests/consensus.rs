@@ -745,14 +745,14 @@ fn every_bad_claim_or_vote_is_refused_and_changes_nothing() {
             service_id: None,
         },
         0,
-        ContractError::NotAdmin,
+        ContractError::Admin(cw_controllers::AdminError::NotAdmin {}),
     ));
     cases.push((
         "params by a stranger",
         outsider.clone(),
         ExecuteMsg::UpdateParams(default_params()),
         0,
-        ContractError::NotAdmin,
+        ContractError::Admin(cw_controllers::AdminError::NotAdmin {}),
     ));
     let mut weak = default_params();
     weak.quorum_bps = 5_000;
@@ -946,6 +946,14 @@ fn migrating_from_0_1_names_each_stored_inputs_format() {
             .unwrap()
             .remove("format");
         store.set(&key, &serde_json::to_vec(&record).unwrap());
+        // 0.1's config held the admin and named no service.
+        let mut config: serde_json::Value =
+            serde_json::from_slice(&store.get(b"config").unwrap()).unwrap();
+        let config_fields = config.as_object_mut().unwrap();
+        config_fields.remove("service_id");
+        config_fields.insert("admin".into(), s.accounts.admin.to_string().into());
+        store.set(b"config", &serde_json::to_vec(&config).unwrap());
+        store.remove(b"admin");
         cw2::set_contract_version(
             store.as_mut(),
             poi_consensus::contract::CONTRACT_NAME,
@@ -959,6 +967,21 @@ fn migrating_from_0_1_names_each_stored_inputs_format() {
         .migrate_contract(admin.clone(), consensus.clone(), &MigrateMsg {}, code_id)
         .unwrap();
     assert_eq!(s.claim(id).inputs[0].format, InputFormat::OnnxPb);
+    let config: poi_types::consensus::Config = s
+        .app
+        .wrap()
+        .query_wasm_smart(&consensus, &poi_types::consensus::QueryMsg::Config {})
+        .unwrap();
+    assert_eq!(
+        config.service_id, 1,
+        "0.1 slashed for staking's only service"
+    );
+    let now: cw_controllers::AdminResponse = s
+        .app
+        .wrap()
+        .query_wasm_smart(&consensus, &poi_types::consensus::QueryMsg::Admin {})
+        .unwrap();
+    assert_eq!(now.admin, Some(s.accounts.admin.to_string()));
     let version = cw2::query_contract_info(&s.app.wrap(), consensus.to_string()).unwrap();
     assert_eq!(version.version, poi_consensus::contract::CONTRACT_VERSION);
 

@@ -9,8 +9,8 @@ use poi_tests::suite::{Suite, SuiteBuilder, assert_rejected, dataset, model};
 use poi_types::ContentHash;
 use poi_types::cw721::{ContractInfoResponse, NftInfoResponse, NumTokensResponse, TokensResponse};
 use poi_types::registry::{
-    Asset, AssetKind, AssetStatus, AssetsResponse, Config, ExecuteMsg, LineageResponse, Metadata,
-    Parent, QueryMsg, VerificationPolicy, Verifier, VerifiersResponse,
+    Asset, AssetKind, AssetStatus, AssetsResponse, ExecuteMsg, LineageResponse, Metadata, Parent,
+    QueryMsg, VerificationPolicy, Verifier, VerifiersResponse,
 };
 
 fn transfer(id: u64, to: &Addr) -> ExecuteMsg {
@@ -423,7 +423,10 @@ fn the_admin_approves_and_revokes_verifier_builds() {
         uri: "ipfs://verifier".into(),
     };
 
-    assert_rejected(s.execute(&alice, &approve), &ContractError::NotAdmin);
+    assert_rejected(
+        s.execute(&alice, &approve),
+        &ContractError::Admin(cw_controllers::AdminError::NotAdmin {}),
+    );
     s.execute(&admin, &approve).unwrap();
     let v: Verifier = s.query(&QueryMsg::Verifier { hash: hash.clone() }).unwrap();
     assert_eq!((v.version.as_str(), v.revoked_height), ("0.1.0", None));
@@ -453,8 +456,8 @@ fn the_admin_approves_and_revokes_verifier_builds() {
         },
     )
     .unwrap();
-    let config: Config = s.query(&QueryMsg::Config {}).unwrap();
-    assert_eq!(config.admin, Some(alice.clone()));
+    let now: cw_controllers::AdminResponse = s.query(&QueryMsg::Admin {}).unwrap();
+    assert_eq!(now.admin, Some(alice.to_string()));
     s.execute(&alice, &ExecuteMsg::UpdateAdmin { admin: None })
         .unwrap();
     assert_rejected(
@@ -464,7 +467,7 @@ fn the_admin_approves_and_revokes_verifier_builds() {
                 admin: Some(alice.to_string()),
             },
         ),
-        &ContractError::NotAdmin,
+        &ContractError::Admin(cw_controllers::AdminError::NotAdmin {}),
     );
 }
 
@@ -484,6 +487,48 @@ fn migrating_to_the_same_code_keeps_every_asset() {
         .migrate_contract(admin, registry, &poi_types::registry::MigrateMsg {}, code)
         .unwrap();
     assert_eq!(s.snapshot(), before);
+}
+
+/// 0.1 kept the admin inside its config; `migrate` moves it to `cw_controllers::Admin` and keeps
+/// every asset.
+#[test]
+fn migrating_from_0_1_keeps_the_admin_and_every_asset() {
+    let mut s = SuiteBuilder::new().build();
+    let alice = s.accounts.alice.clone();
+    s.register(&alice, dataset(b"d", "d")).unwrap();
+    let before = s.snapshot();
+    let (admin, registry, code) = (
+        s.accounts.admin.clone(),
+        s.registry.clone(),
+        s.registry_code_id,
+    );
+    {
+        // The storage the way 0.1 left it: the admin in the config, no admin item.
+        let mut store = s.app.contract_storage_mut(&registry);
+        let mut config: serde_json::Value =
+            serde_json::from_slice(&store.get(b"config").unwrap()).unwrap();
+        config["admin"] = admin.to_string().into();
+        store.set(b"config", &serde_json::to_vec(&config).unwrap());
+        store.remove(b"admin");
+        cw2::set_contract_version(
+            store.as_mut(),
+            poi_registry::contract::CONTRACT_NAME,
+            "0.1.0",
+        )
+        .unwrap();
+    }
+    use cw_multi_test::Executor;
+    s.app
+        .migrate_contract(
+            admin.clone(),
+            registry,
+            &poi_types::registry::MigrateMsg {},
+            code,
+        )
+        .unwrap();
+    assert_eq!(s.snapshot(), before);
+    let now: cw_controllers::AdminResponse = s.query(&QueryMsg::Admin {}).unwrap();
+    assert_eq!(now.admin, Some(admin.to_string()));
 }
 
 /// Every execute message, wrong in every way we know of: each is refused with its own typed error,
@@ -882,7 +927,7 @@ fn every_bad_message_is_refused_with_a_typed_error_and_changes_nothing() {
                 version: "1".into(),
                 uri: "ipfs://x".into(),
             },
-            E::NotAdmin,
+            E::Admin(cw_controllers::AdminError::NotAdmin {}),
         ),
         (
             "verifier twice",
@@ -935,7 +980,7 @@ fn every_bad_message_is_refused_with_a_typed_error_and_changes_nothing() {
             ExecuteMsg::RevokeVerifier {
                 hash: verifier.clone(),
             },
-            E::NotAdmin,
+            E::Admin(cw_controllers::AdminError::NotAdmin {}),
         ),
         (
             "admin change by non-admin",
@@ -943,7 +988,7 @@ fn every_bad_message_is_refused_with_a_typed_error_and_changes_nothing() {
             ExecuteMsg::UpdateAdmin {
                 admin: Some(alice.to_string()),
             },
-            E::NotAdmin,
+            E::Admin(cw_controllers::AdminError::NotAdmin {}),
         ),
     ];
 

@@ -38,7 +38,10 @@ fn delegators_share_a_slash_in_proportion_and_withdraw_exactly_what_is_left() {
     assert_eq!(s.operator_stake_at(&op, before_slash), 10_000);
     s.advance(6);
     assert_eq!(s.operator_stake_at(&op, s.app.block_info().height), 9_000);
-    assert_eq!(s.allocated_stake_at(SERVICE, &op, s.app.block_info().height), 9_000);
+    assert_eq!(
+        s.allocated_stake_at(SERVICE, &op, s.app.block_info().height),
+        9_000
+    );
 
     s.stake(
         &alice,
@@ -210,7 +213,8 @@ fn only_the_services_slasher_slashes_within_its_cap_once_per_claim_while_stake_i
     let (alice, op) = (s.accounts.alice.clone(), operator());
     let capped = s.register_service(&slasher(), 3_000);
     s.start_operator_for(&op, 1_000, capped, 10_000);
-    let slash = |s: &mut Suite, bps, claim_id| s.slash_for(&slasher(), capped, &op, bps, claim_id, None);
+    let slash =
+        |s: &mut Suite, bps, claim_id| s.slash_for(&slasher(), capped, &op, bps, claim_id, None);
 
     assert_rejected(
         s.slash_for(&alice, capped, &op, 100, 1, None),
@@ -490,7 +494,9 @@ fn every_bad_staking_message_is_refused_and_changes_nothing() {
                 bps: 10_000,
             },
             vec![],
-            E::AllocationUnchanged { service_id: SERVICE },
+            E::AllocationUnchanged {
+                service_id: SERVICE,
+            },
         ),
         (
             "allocate as a non-operator",

@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 
 use crate::error::ContractError;
 use crate::payouts::SLASH_REPLY;
-use crate::state::{CONFIG, PARAMS, RECORDS, SEED, SETTLEMENTS, SLASHED};
+use crate::state::{ADMIN, CONFIG, PARAMS, RECORDS, SEED, SETTLEMENTS, SLASHED};
 use crate::{claims, disputes, finalize, params, query, votes};
 
 pub const CONTRACT_NAME: &str = "crates.io:poi-consensus";
@@ -21,7 +21,7 @@ pub const CONTRACT_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 #[cfg_attr(not(feature = "library"), entry_point)]
 pub fn instantiate(
-    deps: DepsMut,
+    mut deps: DepsMut,
     env: Env,
     info: MessageInfo,
     msg: InstantiateMsg,
@@ -34,11 +34,12 @@ pub fn instantiate(
             reason: "not a valid denom".into(),
         });
     }
+    let admin = match msg.admin {
+        Some(a) => deps.api.addr_validate(&a)?,
+        None => info.sender,
+    };
+    ADMIN.set(deps.branch(), Some(admin))?;
     let config = Config {
-        admin: Some(match msg.admin {
-            Some(a) => deps.api.addr_validate(&a)?,
-            None => info.sender,
-        }),
         registry: deps.api.addr_validate(&msg.registry)?,
         staking: deps.api.addr_validate(&msg.staking)?,
         service_id: msg.service_id,
@@ -107,10 +108,8 @@ fn update_contracts(
     staking: Option<String>,
     service_id: Option<u32>,
 ) -> Result<Response, ContractError> {
+    ADMIN.assert_admin(deps.as_ref(), &info.sender)?;
     let mut config = CONFIG.load(deps.storage)?;
-    if config.admin.as_ref() != Some(&info.sender) {
-        return Err(ContractError::NotAdmin);
-    }
     if let Some(registry) = registry {
         config.registry = deps.api.addr_validate(&registry)?;
     }
@@ -125,7 +124,10 @@ fn update_contracts(
         .add_attribute("action", "update_contracts")
         .add_attribute("registry", config.registry)
         .add_attribute("staking", config.staking)
-        .add_attribute(poi_types::staking::events::SERVICE_ID, config.service_id.to_string()))
+        .add_attribute(
+            poi_types::staking::events::SERVICE_ID,
+            config.service_id.to_string(),
+        ))
 }
 
 fn update_admin(
@@ -133,13 +135,8 @@ fn update_admin(
     info: MessageInfo,
     admin: Option<String>,
 ) -> Result<Response, ContractError> {
-    let mut config = CONFIG.load(deps.storage)?;
-    if config.admin.as_ref() != Some(&info.sender) {
-        return Err(ContractError::NotAdmin);
-    }
-    config.admin = admin.map(|a| deps.api.addr_validate(&a)).transpose()?;
-    CONFIG.save(deps.storage, &config)?;
-    Ok(Response::new().add_attribute("action", "update_admin"))
+    let admin = admin.map(|a| deps.api.addr_validate(&a)).transpose()?;
+    Ok(ADMIN.execute_update_admin(deps, info, admin)?)
 }
 
 /// A slash the staking contract refused (the operator's stake is no longer at risk, or the bps is
@@ -183,6 +180,7 @@ pub fn reply(deps: DepsMut, _env: Env, reply: Reply) -> Result<Response, Contrac
 pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractError> {
     Ok(match msg {
         QueryMsg::Config {} => to_json_binary(&CONFIG.load(deps.storage)?)?,
+        QueryMsg::Admin {} => to_json_binary(&ADMIN.query_admin(deps)?)?,
         QueryMsg::Params {} => to_json_binary(&PARAMS.load(deps.storage)?)?,
         QueryMsg::Claim { id } => to_json_binary(&claims::load(deps.storage, id)?)?,
         QueryMsg::Claims {
@@ -218,7 +216,7 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
 pub fn migrate(deps: DepsMut, _env: Env, _msg: MigrateMsg) -> Result<Response, ContractError> {
     // Refuses another contract's state and a downgrade; records the new version.
     let from = cw2::ensure_from_older_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
-    let rewritten = crate::migrations::run(deps.storage, &from)?;
+    let rewritten = crate::migrations::run(deps, &from)?;
     Ok(Response::new()
         .add_attribute("action", "migrate")
         .add_attribute("from_version", from.to_string())

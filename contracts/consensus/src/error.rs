@@ -15,8 +15,8 @@ pub enum ContractError {
     #[error("invalid hash: {0}")]
     Hash(#[from] HashError),
 
-    #[error("only the admin may do this")]
-    NotAdmin,
+    #[error(transparent)]
+    Admin(#[from] cw_controllers::AdminError),
 
     #[error("invalid {field}: {reason}")]
     InvalidField { field: &'static str, reason: String },

@@ -9,7 +9,7 @@ use poi_types::consensus::{
 use poi_types::staking::SlashDestination;
 
 use crate::ContractError;
-use crate::state::{CONFIG, PARAMS};
+use crate::state::{ADMIN, PARAMS};
 
 fn check_bps(field: &'static str, bps: u16) -> Result<(), ContractError> {
     if bps > BPS {
@@ -106,10 +106,7 @@ pub fn validate(api: &dyn Api, msg: ParamsMsg) -> Result<Params, ContractError> 
 
 /// Admin only. Claims already open keep the windows and committee they were given.
 pub fn update(deps: DepsMut, info: MessageInfo, msg: ParamsMsg) -> Result<Response, ContractError> {
-    let config = CONFIG.load(deps.storage)?;
-    if config.admin.as_ref() != Some(&info.sender) {
-        return Err(ContractError::NotAdmin);
-    }
+    ADMIN.assert_admin(deps.as_ref(), &info.sender)?;
     let params = validate(deps.api, msg)?;
     PARAMS.save(deps.storage, &params)?;
     Ok(Response::new().add_attribute("action", "update_params"))

@@ -8,6 +8,8 @@ use poi_types::consensus::{
 };
 
 pub const CONFIG: Item<Config> = Item::new("config");
+/// Changes parameters and the contracts this one calls.
+pub const ADMIN: cw_controllers::Admin = cw_controllers::Admin::new("admin");
 pub const PARAMS: Item<Params> = Item::new("params");
 /// The id the next claim gets; ids start at 1.
 pub const NEXT_CLAIM_ID: Item<u64> = Item::new(storage::NEXT_CLAIM_ID);

@@ -7,8 +7,8 @@ use cw_utils::nonpayable;
 use poi_types::registry::{Config, ExecuteMsg, InstantiateMsg, MigrateMsg, QueryMsg};
 
 use crate::error::ContractError;
-use crate::state::{CONFIG, NEXT_ASSET_ID};
-use crate::{assets, query, tokens, validate, verifiers};
+use crate::state::{ADMIN, CONFIG, NEXT_ASSET_ID};
+use crate::{assets, migrations, query, tokens, validate, verifiers};
 
 pub const CONTRACT_NAME: &str = "crates.io:poi-registry";
 pub const CONTRACT_VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -27,7 +27,7 @@ pub fn instantiate(
 
 /// Sets up a fresh registry; split from [`instantiate`] so other contracts' tests can embed it.
 pub fn create(
-    deps: DepsMut,
+    mut deps: DepsMut,
     info: MessageInfo,
     msg: InstantiateMsg,
 ) -> Result<Response, ContractError> {
@@ -43,8 +43,8 @@ pub fn create(
             });
         }
     }
+    ADMIN.set(deps.branch(), Some(admin.clone()))?;
     let config = Config {
-        admin: Some(admin.clone()),
         name: msg.name,
         symbol: msg.symbol,
     };
@@ -104,6 +104,7 @@ pub fn execute(
 pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractError> {
     let binary = match msg {
         QueryMsg::Config {} => to_json_binary(&query::config(deps)?),
+        QueryMsg::Admin {} => to_json_binary(&ADMIN.query_admin(deps)?),
         QueryMsg::Asset { id } => to_json_binary(&query::asset(deps, id)?),
         QueryMsg::AssetByHash { content_hash } => {
             to_json_binary(&query::asset_by_hash(deps, content_hash)?)
@@ -150,36 +151,11 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
 
 #[cfg_attr(not(feature = "library"), entry_point)]
 pub fn migrate(deps: DepsMut, _env: Env, _msg: MigrateMsg) -> Result<Response, ContractError> {
-    let stored = cw2::get_contract_version(deps.storage)?;
-    if stored.contract != CONTRACT_NAME {
-        return Err(ContractError::MigrateWrongContract {
-            name: stored.contract,
-        });
-    }
-    if version_tuple(&stored.version) > version_tuple(CONTRACT_VERSION) {
-        return Err(ContractError::MigrateDowngrade {
-            from: stored.version,
-            to: CONTRACT_VERSION.into(),
-        });
-    }
-    cw2::set_contract_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
+    // Refuses another contract's state and a downgrade; records the new version.
+    let from = cw2::ensure_from_older_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
+    migrations::run(deps, &from)?;
     Ok(Response::new()
         .add_attribute("action", "migrate")
-        .add_attribute("from_version", stored.version)
+        .add_attribute("from_version", from.to_string())
         .add_attribute("to_version", CONTRACT_VERSION))
-}
-
-/// `major.minor.patch` as numbers, so that 0.10.0 sorts after 0.9.0; pre-release tags are ignored.
-fn version_tuple(version: &str) -> (u64, u64, u64) {
-    let mut parts = version
-        .split(['-', '+'])
-        .next()
-        .unwrap_or_default()
-        .split('.')
-        .map(|p| p.parse::<u64>().unwrap_or(0));
-    (
-        parts.next().unwrap_or(0),
-        parts.next().unwrap_or(0),
-        parts.next().unwrap_or(0),
-    )
 }

@@ -11,8 +11,8 @@ pub enum ContractError {
     #[error(transparent)]
     Payment(#[from] PaymentError),
 
-    #[error("only the admin may do this")]
-    NotAdmin,
+    #[error(transparent)]
+    Admin(#[from] cw_controllers::AdminError),
 
     #[error("only the owner of asset {id} may do this")]
     NotOwner { id: u64 },
@@ -104,10 +104,4 @@ pub enum ContractError {
 
     #[error("verifier {hash} is already revoked")]
     VerifierAlreadyRevoked { hash: String },
-
-    #[error("cannot migrate from contract {name}")]
-    MigrateWrongContract { name: String },
-
-    #[error("cannot migrate from version {from} to older version {to}")]
-    MigrateDowngrade { from: String, to: String },
 }

@@ -9,6 +9,7 @@ pub mod assets;
 pub mod contract;
 pub mod error;
 pub mod lineage;
+pub mod migrations;
 pub mod query;
 pub mod state;
 pub mod tokens;

@@ -2,12 +2,15 @@
 //! under them from the contract's raw storage, so they never change without a migration.
 
 use cosmwasm_std::Addr;
+use cw_controllers::Admin;
 use cw_storage_plus::{Index, IndexList, IndexedMap, Item, Map, MultiIndex, UniqueIndex};
 use cw_utils::Expiration;
 use poi_types::cw721::Approval;
 use poi_types::registry::{Asset, Config, Verifier, storage};
 
 pub const CONFIG: Item<Config> = Item::new("config");
+/// Approves and revokes verifiers.
+pub const ADMIN: Admin = Admin::new("admin");
 /// The id the next registered asset gets; ids start at 1.
 pub const NEXT_ASSET_ID: Item<u64> = Item::new("next_asset_id");
 /// Per-token approvals (cw721 `approve`), cleared on transfer.

@@ -1,19 +1,11 @@
 //! The admin's list of approved verifier builds.
 
-use cosmwasm_std::{DepsMut, Env, MessageInfo, Response, Storage};
+use cosmwasm_std::{DepsMut, Env, MessageInfo, Response};
 
 use crate::ContractError;
-use crate::state::{CONFIG, VERIFIERS};
+use crate::state::{ADMIN, VERIFIERS};
 use crate::validate;
 use poi_types::registry::Verifier;
-
-fn ensure_admin(storage: &dyn Storage, info: &MessageInfo) -> Result<(), ContractError> {
-    let config = CONFIG.load(storage)?;
-    if config.admin.as_ref() != Some(&info.sender) {
-        return Err(ContractError::NotAdmin);
-    }
-    Ok(())
-}
 
 pub fn approve(
     deps: DepsMut,
@@ -23,7 +15,7 @@ pub fn approve(
     version: String,
     uri: String,
 ) -> Result<Response, ContractError> {
-    ensure_admin(deps.storage, &info)?;
+    ADMIN.assert_admin(deps.as_ref(), &info.sender)?;
     let hash = validate::content_hash("hash", &hash)?;
     validate::verifier_version(&version)?;
     validate::uri(&uri)?;
@@ -59,7 +51,7 @@ pub fn revoke(
     info: MessageInfo,
     hash: String,
 ) -> Result<Response, ContractError> {
-    ensure_admin(deps.storage, &info)?;
+    ADMIN.assert_admin(deps.as_ref(), &info.sender)?;
     let hash = validate::content_hash("hash", &hash)?;
     let mut verifier = VERIFIERS
         .may_load(deps.storage, hash.as_str())?
@@ -83,17 +75,6 @@ pub fn update_admin(
     info: MessageInfo,
     admin: Option<String>,
 ) -> Result<Response, ContractError> {
-    ensure_admin(deps.storage, &info)?;
     let admin = admin.map(|a| deps.api.addr_validate(&a)).transpose()?;
-    let mut config = CONFIG.load(deps.storage)?;
-    config.admin = admin;
-    CONFIG.save(deps.storage, &config)?;
-    Ok(Response::new()
-        .add_attribute("action", "update_admin")
-        .add_attribute(
-            "admin",
-            config
-                .admin
-                .map_or_else(|| "none".to_string(), String::from),
-        ))
+    Ok(ADMIN.execute_update_admin(deps, info, admin)?)
 }

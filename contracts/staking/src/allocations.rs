@@ -16,7 +16,9 @@ use poi_types::staking::{
 use crate::ContractError;
 use crate::operators;
 use crate::services;
-use crate::state::{ALLOCATIONS, CONFIG, COUNTED_MAGNITUDE, MAX_MAGNITUDE, OPERATOR_STAKE, OPERATORS};
+use crate::state::{
+    ALLOCATIONS, CONFIG, COUNTED_MAGNITUDE, MAX_MAGNITUDE, OPERATOR_STAKE, OPERATORS,
+};
 
 /// The stake a magnitude stands for in a pool of `tokens` whose whole magnitude is `max`.
 pub fn stake_of(tokens: Uint128, magnitude: Uint64, max: Uint64) -> Uint128 {
@@ -118,11 +120,7 @@ fn settle(
 
 /// Settles every pending change of the operator whose time has come (at most
 /// [`MAX_ALLOCATIONS_PER_OPERATOR`]); the number settled. The caller saves the operator.
-pub fn settle_all(
-    storage: &mut dyn Storage,
-    env: &Env,
-    operator: &mut Operator,
-) -> StdResult<u32> {
+pub fn settle_all(storage: &mut dyn Storage, env: &Env, operator: &mut Operator) -> StdResult<u32> {
     let pending: Vec<(u32, Allocation)> = ALLOCATIONS
         .prefix(&operator.address)
         .range(storage, None, None, Order::Ascending)
@@ -180,7 +178,10 @@ pub fn set(
         pending: None,
     });
     if let Some(pending) = allocation.pending {
-        return Err(ContractError::AllocationPending { service_id, pending });
+        return Err(ContractError::AllocationPending {
+            service_id,
+            pending,
+        });
     }
     let target = operator.max_magnitude.multiply_ratio(bps, 10_000u16);
     let current = allocation.magnitude;
@@ -211,7 +212,13 @@ pub fn set(
         operator.encumbered_magnitude += target - current;
         if config.allocation_delay == 0 {
             allocation.magnitude = target;
-            save_counted(deps.storage, service_id, &operator.address, target, env.block.height)?;
+            save_counted(
+                deps.storage,
+                service_id,
+                &operator.address,
+                target,
+                env.block.height,
+            )?;
         } else {
             allocation.pending = Some(AllocationChange::Increase {
                 to: target,
@@ -225,14 +232,29 @@ pub fn set(
             from: current,
             release_at: env.block.time.plus_seconds(config.withdrawal_delay),
         });
-        save_counted(deps.storage, service_id, &operator.address, target, env.block.height)?;
+        save_counted(
+            deps.storage,
+            service_id,
+            &operator.address,
+            target,
+            env.block.height,
+        )?;
     }
-    save(deps.storage, &mut operator, service_id, existed, &allocation)?;
+    save(
+        deps.storage,
+        &mut operator,
+        service_id,
+        existed,
+        &allocation,
+    )?;
     OPERATORS.save(deps.storage, &operator.address, &operator)?;
     Ok(Response::new()
         .add_attribute("action", "set_allocation")
         .add_attribute("operator", info.sender)
-        .add_attribute(poi_types::staking::events::SERVICE_ID, service_id.to_string())
+        .add_attribute(
+            poi_types::staking::events::SERVICE_ID,
+            service_id.to_string(),
+        )
         .add_attribute("bps", bps.to_string())
         .add_attribute("magnitude", target))
 }
@@ -249,4 +271,78 @@ pub fn apply(deps: DepsMut, env: Env, operator: String) -> Result<Response, Cont
         .add_attribute("action", "apply_allocations")
         .add_attribute("operator", address)
         .add_attribute("settled", settled.to_string()))
+}
+
+/// Longest ejection reason kept in the event.
+const MAX_REASON_LEN: usize = 256;
+
+pub fn eject(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    service_id: u32,
+    operator: String,
+    reason: String,
+) -> Result<Response, ContractError> {
+    let service = services::load(deps.storage, service_id)?;
+    services::assert_slasher(&service, &env, &info.sender)?;
+    if reason.len() > MAX_REASON_LEN {
+        return Err(ContractError::InvalidField {
+            field: "reason",
+            reason: format!("at most {MAX_REASON_LEN} bytes"),
+        });
+    }
+    let address = deps.api.addr_validate(&operator)?;
+    let mut operator = operators::load(deps.storage, &address)?;
+    let nothing = || ContractError::NothingToEject {
+        operator: address.to_string(),
+        service_id,
+    };
+    let mut allocation =
+        load_settled(deps.storage, &env, &mut operator, service_id)?.ok_or_else(nothing)?;
+    let release_at = env
+        .block
+        .time
+        .plus_seconds(CONFIG.load(deps.storage)?.withdrawal_delay);
+    // What stays at risk until `release_at`: the counted slice, or a larger one still slashable
+    // after an earlier decrease. A pending increase never counted, so it is simply dropped.
+    let at_risk = match allocation.pending {
+        Some(AllocationChange::Increase { to, .. }) => {
+            operator.encumbered_magnitude -= to - allocation.magnitude;
+            allocation.magnitude
+        }
+        // Already leaving with nothing counted.
+        Some(AllocationChange::Decrease { .. }) if allocation.magnitude.is_zero() => {
+            return Err(nothing());
+        }
+        Some(AllocationChange::Decrease { from, .. }) => from,
+        None if allocation.magnitude.is_zero() => return Err(nothing()),
+        None => allocation.magnitude,
+    };
+    let counted = allocation.magnitude;
+    allocation.magnitude = Uint64::zero();
+    allocation.pending = (!at_risk.is_zero()).then_some(AllocationChange::Decrease {
+        from: at_risk,
+        release_at,
+    });
+    if !counted.is_zero() {
+        save_counted(
+            deps.storage,
+            service_id,
+            &address,
+            Uint64::zero(),
+            env.block.height,
+        )?;
+    }
+    save(deps.storage, &mut operator, service_id, true, &allocation)?;
+    OPERATORS.save(deps.storage, &address, &operator)?;
+    Ok(Response::new()
+        .add_attribute("action", "eject")
+        .add_attribute(
+            poi_types::staking::events::SERVICE_ID,
+            service_id.to_string(),
+        )
+        .add_attribute("operator", address)
+        .add_attribute("reason", reason)
+        .add_attribute("slashable_until", release_at.seconds().to_string()))
 }

@@ -11,8 +11,7 @@ use poi_types::staking::{
 use crate::error::ContractError;
 use crate::state::{ADMIN, CONFIG};
 use crate::{
-    allocations, delegation, migrations, operators, query, rewards, services, slashing,
-    withdrawals,
+    allocations, delegation, migrations, operators, query, rewards, services, slashing, withdrawals,
 };
 
 pub const CONTRACT_NAME: &str = "crates.io:poi-staking";
@@ -121,6 +120,11 @@ pub fn execute(
             };
             slashing::slash(deps, env, info, order)
         }
+        ExecuteMsg::Eject {
+            service_id,
+            operator,
+            reason,
+        } => allocations::eject(deps, env, info, service_id, operator, reason),
         ExecuteMsg::RegisterService {
             name,
             uri,
@@ -158,9 +162,7 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
         } => to_json_binary(&query::allocated_stake_at(
             deps, service_id, operator, height,
         )?),
-        QueryMsg::Allocations { operator } => {
-            to_json_binary(&query::allocations(deps, operator)?)
-        }
+        QueryMsg::Allocations { operator } => to_json_binary(&query::allocations(deps, operator)?),
         QueryMsg::Operator { address } => to_json_binary(&query::operator(deps, address)?),
         QueryMsg::Operators { start_after, limit } => {
             to_json_binary(&query::operators(deps, start_after, limit)?)

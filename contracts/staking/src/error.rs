@@ -93,6 +93,9 @@ pub enum ContractError {
     )]
     NotSlashable { operator: String, service_id: u32 },
 
+    #[error("operator {operator} has nothing counted or coming for service {service_id} to eject")]
+    NothingToEject { operator: String, service_id: u32 },
+
     #[error("cannot migrate: {reason}")]
     Migration { reason: String },
 }

@@ -18,8 +18,8 @@ use poi_types::staking::{
 use crate::ContractError;
 use crate::rewards;
 use crate::state::{
-    ADMIN, ALLOCATIONS, CONFIG, COUNTED_MAGNITUDE, NEXT_SERVICE_ID, OPERATORS,
-    SERVICES, SLASHED_CLAIMS, SLASHES,
+    ADMIN, ALLOCATIONS, CONFIG, COUNTED_MAGNITUDE, NEXT_SERVICE_ID, OPERATORS, SERVICES,
+    SLASHED_CLAIMS, SLASHES,
 };
 
 /// The service 0.1's slasher becomes.

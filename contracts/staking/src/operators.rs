@@ -1,6 +1,8 @@
 //! Registering operators and keeping their stake snapshots in step.
 
-use cosmwasm_std::{Addr, Decimal256, DepsMut, Env, MessageInfo, Response, Storage, Uint64, Uint128};
+use cosmwasm_std::{
+    Addr, Decimal256, DepsMut, Env, MessageInfo, Response, Storage, Uint64, Uint128,
+};
 use poi_types::staking::{MAX_COMMISSION_BPS, Operator, OperatorMetadata, Pool, WHOLE_STAKE};
 
 use crate::ContractError;

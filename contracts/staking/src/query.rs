@@ -3,16 +3,16 @@
 use cosmwasm_std::{Addr, Deps, Env, Order, StdResult};
 use cw_storage_plus::Bound;
 use poi_types::staking::{
-    AllocationView, AllocationsResponse, Candidate, CandidatesResponse, Config,
-    DEFAULT_PAGE_LIMIT, DelegationResponse, MAX_CANDIDATE_PAGE, MAX_PAGE_LIMIT, Operator,
-    OperatorsResponse, RewardsResponse, Service, ServicesResponse, SlashesResponse, StakeResponse,
-    WithdrawalView, WithdrawalsResponse,
+    AllocationView, AllocationsResponse, Candidate, CandidatesResponse, Config, DEFAULT_PAGE_LIMIT,
+    DelegationResponse, MAX_CANDIDATE_PAGE, MAX_PAGE_LIMIT, Operator, OperatorsResponse,
+    RewardsResponse, Service, ServicesResponse, SlashesResponse, StakeResponse, WithdrawalView,
+    WithdrawalsResponse,
 };
 
 use crate::ContractError;
 use crate::state::{
-    ALLOCATIONS, CONFIG, COUNTED_MAGNITUDE, DELEGATIONS, OPERATOR_STAKE, OPERATORS, SERVICES, SLASHES,
-    WITHDRAWALS,
+    ALLOCATIONS, CONFIG, COUNTED_MAGNITUDE, DELEGATIONS, OPERATOR_STAKE, OPERATORS, SERVICES,
+    SLASHES, WITHDRAWALS,
 };
 use crate::{allocations, delegation, operators, rewards, services, withdrawals};
 

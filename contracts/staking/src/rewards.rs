@@ -16,7 +16,11 @@ use crate::ContractError;
 use crate::operators;
 use crate::state::{CONFIG, DELEGATIONS, EPOCH_REWARD_PER_SHARE, OPERATORS, REWARDS};
 
-pub fn add_reward(storage: &mut dyn Storage, who: &Addr, amount: Uint128) -> Result<(), ContractError> {
+pub fn add_reward(
+    storage: &mut dyn Storage,
+    who: &Addr,
+    amount: Uint128,
+) -> Result<(), ContractError> {
     if !amount.is_zero() {
         let held = REWARDS.may_load(storage, who)?.unwrap_or_default();
         REWARDS.save(storage, who, &(held + amount))?;

@@ -130,7 +130,9 @@ fn settle_slasher(service: &mut Service, env: &Env) {
 /// Checks that `sender` may slash for the service at the current time.
 pub fn assert_slasher(service: &Service, env: &Env, sender: &Addr) -> Result<(), ContractError> {
     if service.slasher_at(env.block.time) != sender {
-        return Err(ContractError::NotSlasher { service_id: service.id });
+        return Err(ContractError::NotSlasher {
+            service_id: service.id,
+        });
     }
     Ok(())
 }

@@ -71,7 +71,8 @@ fn cut_allocation(allocation: &mut Allocation, slashable: Uint64, cut: Uint64, n
     // Rounded up, so the decrease's part (the rest) never exceeds what it holds.
     let from_counted = Uint64::new(
         u64::try_from(
-            (u128::from(cut.u64()) * u128::from(counted.u64())).div_ceil(u128::from(slashable.u64())),
+            (u128::from(cut.u64()) * u128::from(counted.u64()))
+                .div_ceil(u128::from(slashable.u64())),
         )
         .expect("at most the cut"),
     );

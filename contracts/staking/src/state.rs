@@ -3,7 +3,9 @@
 use cosmwasm_std::{Addr, Decimal256, Empty, Uint64, Uint128};
 use cw_controllers::Admin;
 use cw_storage_plus::{Item, Map, SnapshotMap, Strategy};
-use poi_types::staking::{Allocation, Config, Delegation, Operator, Service, SlashRecord, Withdrawal};
+use poi_types::staking::{
+    Allocation, Config, Delegation, Operator, Service, SlashRecord, Withdrawal,
+};
 
 pub const CONFIG: Item<Config> = Item::new("config");
 pub const ADMIN: Admin = Admin::new("admin");

@@ -330,22 +330,17 @@ pub struct Params {
     pub auditors: Vec<Addr>,
 }
 
+/// The admin, who changes parameters and contracts, is kept apart as `cw_controllers::Admin`:
+/// query it with `QueryMsg::Admin`.
 #[cw_serde]
 pub struct Config {
-    pub admin: Option<Addr>,
     pub registry: Addr,
     pub staking: Addr,
     /// The service this contract slashes for in the staking contract: committees are drawn from
-    /// the stake allocated to it. Consensus 0.2 stored none: it used staking 0.1's only service,
-    /// which staking 0.2's migration makes service 1.
-    #[serde(default = "legacy_service_id")]
+    /// the stake allocated to it.
     pub service_id: u32,
     /// Fees, bonds and rewards are paid in this denom (the staking bond denom).
     pub denom: String,
-}
-
-fn legacy_service_id() -> u32 {
-    1
 }
 
 /// Parameters as sent: addresses unchecked.
@@ -443,6 +438,9 @@ pub enum ExecuteMsg {
 pub enum QueryMsg {
     #[returns(Config)]
     Config {},
+    /// Who changes parameters and contracts; none once renounced.
+    #[returns(cw_controllers::AdminResponse)]
+    Admin {},
     #[returns(Params)]
     Params {},
     #[returns(Claim)]

@@ -159,10 +159,10 @@ pub struct Verifier {
     pub revoked_height: Option<u64>,
 }
 
+/// The admin, who approves and revokes verifiers, is kept apart as `cw_controllers::Admin`:
+/// query it with `QueryMsg::Admin`.
 #[cw_serde]
 pub struct Config {
-    /// Approves and revokes verifiers. `None` once the admin role is renounced.
-    pub admin: Option<Addr>,
     /// cw721 collection name and symbol.
     pub name: String,
     pub symbol: String,
@@ -255,6 +255,9 @@ pub enum ExecuteMsg {
 pub enum QueryMsg {
     #[returns(Config)]
     Config {},
+    /// Who approves and revokes verifiers; none once renounced.
+    #[returns(cw_controllers::AdminResponse)]
+    Admin {},
     #[returns(Asset)]
     Asset { id: u64 },
     #[returns(Asset)]

@@ -252,6 +252,15 @@ pub enum ExecuteMsg {
         reason: String,
         snapshot_height: Option<u64>,
     },
+    /// The service's slasher only: remove the operator from the service without a slash (after
+    /// repeated no-shows, say). Its slice stops counting at once and a pending increase is
+    /// cancelled; what counted stays slashable for the withdrawal delay, as after a decrease, and
+    /// the operator can allocate to the service again only once that is released.
+    Eject {
+        service_id: u32,
+        operator: String,
+        reason: String,
+    },
     /// Admin only. The id is in the `service_id` event attribute.
     RegisterService {
         name: String,

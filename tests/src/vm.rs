@@ -417,7 +417,9 @@ fn staking_instance(wasm: &[u8]) -> Result<VmContract, String> {
 
 /// Every staking message once, on a contract whose state was first grown to `size`: `size` other
 /// operators allocated to the service, `size` delegators of the operator under test, `size`
-/// slashes in its history, and a staker one withdrawal short of the cap. Returns the gas of the measured messages only.
+/// slashes in its history, the operator under test serving `size` services (at most
+/// [`MAX_ALLOCATIONS_PER_OPERATOR`](poi_types::staking::MAX_ALLOCATIONS_PER_OPERATOR)), and a
+/// staker one withdrawal short of the cap. Returns the gas of the measured messages only.
 ///
 /// Invariant 6 of the staking design is that no execute loops over delegators, operators or
 /// history: every line here must cost (nearly) the same for any `size`.
@@ -428,11 +430,11 @@ pub fn staking_gas_at_size(wasm: &[u8], size: usize) -> Result<Vec<GasLine>, Str
         moniker: moniker.into(),
         uri: None,
     };
-    let allocate_all = Staking::SetAllocation {
-        service_id: 1,
-        bps: 10_000,
-    };
-    let start_operator = |vm: &mut VmContract, name: &str| -> Result<String, String> {
+    let allocate = |service_id: u32, bps: u16| Staking::SetAllocation { service_id, bps };
+    let allocate_all = allocate(1, 10_000);
+    // The operator under test gives service 1 most of its stake and 10 bps to each other service.
+    let other_services = size.min(poi_types::staking::MAX_ALLOCATIONS_PER_OPERATOR as usize - 1);
+    let start_operator = |vm: &mut VmContract, name: &str, bps: u16| -> Result<String, String> {
         let address = vm.addr(name).to_string();
         let register = Staking::RegisterOperator {
             commission_bps: 500,
@@ -444,7 +446,7 @@ pub fn staking_gas_at_size(wasm: &[u8], size: usize) -> Result<Vec<GasLine>, Str
         };
         vm.with_funds(vec![coin(1_000, "stake")])
             .execute("delegate", name, &self_bond)?;
-        vm.execute("set_allocation", name, &allocate_all)?;
+        vm.execute("set_allocation", name, &allocate(1, bps))?;
         Ok(address)
     };
     let undelegate = Staking::Undelegate {
@@ -453,9 +455,20 @@ pub fn staking_gas_at_size(wasm: &[u8], size: usize) -> Result<Vec<GasLine>, Str
 
     // Grow the state.
     for i in 0..size {
-        start_operator(&mut vm, &format!("filler{i}"))?;
+        start_operator(&mut vm, &format!("filler{i}"), 10_000)?;
     }
-    let operator = start_operator(&mut vm, "operator")?;
+    let operator = start_operator(&mut vm, "operator", 9_000)?;
+    let slasher = vm.addr("slasher").to_string();
+    for i in 0..other_services {
+        let service = Staking::RegisterService {
+            name: format!("service {}", i + 2),
+            uri: None,
+            slasher: slasher.clone(),
+            max_slash_bps: 10_000,
+        };
+        vm.execute("register_service", "admin", &service)?;
+        vm.execute("set_allocation", "operator", &allocate(i as u32 + 2, 10))?;
+    }
     let to_operator = Staking::Delegate {
         operator: operator.clone(),
     };
@@ -484,6 +497,26 @@ pub fn staking_gas_at_size(wasm: &[u8], size: usize) -> Result<Vec<GasLine>, Str
     vm.lines.clear();
 
     // Every message once.
+    vm.execute(
+        "register_service",
+        "admin",
+        &Staking::RegisterService {
+            name: "one more".into(),
+            uri: None,
+            slasher: slasher.clone(),
+            max_slash_bps: 1_000,
+        },
+    )?;
+    vm.execute(
+        "update_service (new slasher)",
+        "admin",
+        &Staking::UpdateService {
+            service_id: 1,
+            name: None,
+            uri: None,
+            slasher: Some(slasher.clone()),
+        },
+    )?;
     vm.execute(
         "register_operator",
         "newcomer",

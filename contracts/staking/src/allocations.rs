@@ -7,7 +7,7 @@
 //! service's slice keeps its stake.
 
 use cosmwasm_std::{
-    Addr, DepsMut, Env, MessageInfo, Order, Response, StdResult, Storage, Uint64, Uint128,
+    Addr, DepsMut, Empty, Env, MessageInfo, Order, Response, StdResult, Storage, Uint64, Uint128,
 };
 use poi_types::staking::{
     Allocation, AllocationChange, MAX_ALLOCATIONS_PER_OPERATOR, Operator, WHOLE_STAKE,
@@ -18,6 +18,7 @@ use crate::operators;
 use crate::services;
 use crate::state::{
     ALLOCATIONS, CONFIG, COUNTED_MAGNITUDE, MAX_MAGNITUDE, OPERATOR_STAKE, OPERATORS,
+    PENDING_ALLOCATIONS,
 };
 
 /// The stake a magnitude stands for in a pool of `tokens` whose whole magnitude is `max`.
@@ -92,7 +93,12 @@ pub fn save(
         }
         (false, true) => {}
     }
-    Ok(())
+    if allocation.pending.is_some() {
+        PENDING_ALLOCATIONS.save(storage, key, &Empty {})
+    } else {
+        PENDING_ALLOCATIONS.remove(storage, key);
+        Ok(())
+    }
 }
 
 /// Settles one allocation's pending change if its time has come: an increase starts counting, a
@@ -118,16 +124,16 @@ fn settle(
     Ok(true)
 }
 
-/// Settles every pending change of the operator whose time has come (at most
-/// [`MAX_ALLOCATIONS_PER_OPERATOR`]); the number settled. The caller saves the operator.
+/// Settles every pending change of the operator whose time has come (of at most
+/// [`MAX_ALLOCATIONS_PER_OPERATOR`], reading only those pending); the number settled. The caller saves the operator.
 pub fn settle_all(storage: &mut dyn Storage, env: &Env, operator: &mut Operator) -> StdResult<u32> {
-    let pending: Vec<(u32, Allocation)> = ALLOCATIONS
+    let pending: Vec<u32> = PENDING_ALLOCATIONS
         .prefix(&operator.address)
-        .range(storage, None, None, Order::Ascending)
-        .filter(|item| item.as_ref().map_or(true, |(_, a)| a.pending.is_some()))
+        .keys(storage, None, None, Order::Ascending)
         .collect::<StdResult<_>>()?;
     let mut settled = 0;
-    for (service_id, mut allocation) in pending {
+    for service_id in pending {
+        let mut allocation = ALLOCATIONS.load(storage, (&operator.address, service_id))?;
         if settle(storage, env, operator, service_id, &mut allocation)? {
             save(storage, operator, service_id, true, &allocation)?;
             settled += 1;

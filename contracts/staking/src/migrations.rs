@@ -16,11 +16,10 @@ use poi_types::staking::{
 };
 
 use crate::ContractError;
-use crate::rewards;
 use crate::state::{
-    ADMIN, ALLOCATIONS, CONFIG, COUNTED_MAGNITUDE, NEXT_SERVICE_ID, OPERATORS, SERVICES,
-    SLASHED_CLAIMS, SLASHES,
+    ADMIN, CONFIG, COUNTED_MAGNITUDE, NEXT_SERVICE_ID, OPERATORS, SERVICES, SLASHED_CLAIMS, SLASHES,
 };
+use crate::{allocations, rewards};
 
 /// The service 0.1's slasher becomes.
 pub const LEGACY_SERVICE_ID: u32 = 1;
@@ -206,9 +205,8 @@ fn allocate_legacy_stake(
             _ => return Ok(()),
         }
     };
-    ALLOCATIONS.save(storage, (&op.address, LEGACY_SERVICE_ID), &allocation)?;
+    allocations::save(storage, &mut op, LEGACY_SERVICE_ID, false, &allocation)?;
     op.encumbered_magnitude = WHOLE_STAKE;
-    op.allocations = 1;
     OPERATORS.save(storage, &op.address, &op)?;
     Ok(())
 }

@@ -38,6 +38,9 @@ pub const NEXT_SERVICE_ID: Item<u32> = Item::new("next_service_id");
 /// Every allocation with something counted or pending, by (operator, service): an operator's
 /// allocations are one prefix, which bounds what a change to its stake or a slash touches.
 pub const ALLOCATIONS: Map<(&Addr, u32), Allocation> = Map::new("allocations");
+/// The allocations of `ALLOCATIONS` with a change pending, so that settling an operator's due
+/// changes reads those only, however many services it serves.
+pub const PENDING_ALLOCATIONS: Map<(&Addr, u32), Empty> = Map::new("pending_allocations");
 
 /// Each operator's bonded stake, readable at past heights.
 pub const OPERATOR_STAKE: SnapshotMap<&Addr, Uint128> = SnapshotMap::new(

@@ -109,10 +109,14 @@ $vm_table
 ## Staking: gas per message in cosmwasm-vm
 
 Same harness. Each message is sent once after the contract's state was grown to a size: that many
-other opted-in operators, that many delegators of the operator under test, that many slashes in its
-history, and a staker one withdrawal short of the cap. No message loops over delegators, operators or
-history, so each row stays flat as the state grows (\`tests/tests/staking_vm.rs\` checks it within 5%).
-The slash is of the operator with 1, 100 and 1000 delegators: it cuts the share pool once.
+other operators allocated to poi's service, that many delegators of the operator under test, that
+many slashes in its history, the operator under test serving that many services (capped at the 32 an
+operator may serve: 2 at size 1, 32 at 100 and 1000), and a staker one withdrawal short of the cap.
+No message loops over delegators, operators, services or history, so each row stays flat as the
+state grows (\`tests/tests/staking_vm.rs\` checks it within 5%). The slash is of the operator with 1,
+100 and 1000 delegators and 2 or 32 allocations: it cuts the share pool once and touches the
+slashing service's slice only. Several assets (strategies) are not built yet, so there is no
+strategy dimension.
 
 $staking_table
 
@@ -144,7 +148,7 @@ Simulated and included by \`poi\` on a fresh \`make localnet\` chain (gas wanted
 | register_operator | $so_used | $so_wanted |
 | delegate (self-bond, first) | $sd_used | $sd_wanted |
 | delegate | $sd2_used | $sd2_wanted |
-| slash | $ss_used | $ss_wanted |
+| slash (a second service's slice) | $ss_used | $ss_wanted |
 | undelegate | $su_used | $su_wanted |
 
 ## Consensus: gas of a real claim round on the local wasmd chain

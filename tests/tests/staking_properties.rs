@@ -234,8 +234,8 @@ fn slashable(a: Option<&Allocation>, now: Timestamp) -> Uint64 {
     }
 }
 
-/// 6. Allocations are unique: together they never reserve more than the operator's whole
-/// magnitude, and the operator's own count of what they reserve is exact.
+/// Invariant 6: allocations are unique. Together they never reserve more than the operator's
+/// whole magnitude, and the operator's own count of what they reserve is exact.
 fn check_allocations(v: &View) -> Result<(), TestCaseError> {
     for (address, op) in &v.operators {
         let reserved: u64 = v

@@ -20,6 +20,17 @@ fn page_limit(limit: Option<u32>) -> usize {
     limit.unwrap_or(DEFAULT_PAGE_LIMIT).min(MAX_PAGE_LIMIT) as usize
 }
 
+/// The values of at most a page of a map's `(key, value)` range.
+fn page_of<K, V>(
+    items: impl Iterator<Item = StdResult<(K, V)>>,
+    limit: Option<u32>,
+) -> StdResult<Vec<V>> {
+    items
+        .take(page_limit(limit))
+        .map(|item| item.map(|(_, value)| value))
+        .collect()
+}
+
 pub fn config(deps: Deps) -> Result<Config, ContractError> {
     Ok(CONFIG.load(deps.storage)?)
 }
@@ -33,16 +44,13 @@ pub fn services(
     start_after: Option<u32>,
     limit: Option<u32>,
 ) -> Result<ServicesResponse, ContractError> {
-    let services = SERVICES
-        .range(
-            deps.storage,
-            start_after.map(Bound::exclusive),
-            None,
-            Order::Ascending,
-        )
-        .take(page_limit(limit))
-        .map(|item| item.map(|(_, s)| s))
-        .collect::<StdResult<_>>()?;
+    let range = SERVICES.range(
+        deps.storage,
+        start_after.map(Bound::exclusive),
+        None,
+        Order::Ascending,
+    );
+    let services = page_of(range, limit)?;
     Ok(ServicesResponse { services })
 }
 
@@ -90,16 +98,13 @@ pub fn operators(
     let start = start_after
         .map(|a| deps.api.addr_validate(&a))
         .transpose()?;
-    let operators = OPERATORS
-        .range(
-            deps.storage,
-            start.as_ref().map(Bound::exclusive),
-            None,
-            Order::Ascending,
-        )
-        .take(page_limit(limit))
-        .map(|item| item.map(|(_, op)| op))
-        .collect::<StdResult<_>>()?;
+    let range = OPERATORS.range(
+        deps.storage,
+        start.as_ref().map(Bound::exclusive),
+        None,
+        Order::Ascending,
+    );
+    let operators = page_of(range, limit)?;
     Ok(OperatorsResponse { operators })
 }
 
@@ -202,17 +207,13 @@ pub fn slash_history(
     limit: Option<u32>,
 ) -> Result<SlashesResponse, ContractError> {
     let operator = deps.api.addr_validate(&operator)?;
-    let slashes = SLASHES
-        .prefix(&operator)
-        .range(
-            deps.storage,
-            start_after.map(Bound::exclusive),
-            None,
-            Order::Ascending,
-        )
-        .take(page_limit(limit))
-        .map(|item| item.map(|(_, s)| s))
-        .collect::<StdResult<_>>()?;
+    let range = SLASHES.prefix(&operator).range(
+        deps.storage,
+        start_after.map(Bound::exclusive),
+        None,
+        Order::Ascending,
+    );
+    let slashes = page_of(range, limit)?;
     Ok(SlashesResponse { slashes })
 }
 

@@ -50,7 +50,7 @@ echo "their bytes, and two test images, are served from $demo/content"
 # Computed before the daemons start: it compiles the verifier into the cache they share.
 truth="$(output_hash_of "$data/digit-7.npy")"
 
-say "Five operators bond, opt in and start their daemons"
+say "Five operators bond, allocate their stake to poi and start their daemons"
 port=9460
 for who in "${operators[@]}"; do
     network_add_operator "$who" "${stake[$who]}" "$port" "${fault[$who]:-}"

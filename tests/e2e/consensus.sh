@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# End to end on a real chain: `poi deploy` brings up registry, staking and consensus (and makes the
-# consensus contract the staking contract's slasher); three operators bond and opt in; a model and
+# End to end on a real chain: `poi deploy` brings up registry, staking and consensus (and registers
+# the consensus contract as a staking service, slashing for itself); three operators bond and
+# allocate all their stake to it; a model and
 # the verifier are registered; a claim goes through commit, reveal and finalisation with real
 # accounts; the operator that voted a wrong hash is slashed, the others are paid. The chain is
 # stopped whatever happens.
@@ -21,16 +22,17 @@ as alice deploy >"$work/deploy.json"
 address() { json "[c['address'] for c in v if c['contract'] == '$1'][0]" <"$work/deploy.json"; }
 consensus="$(address consensus)"
 staking="$(address staking)"
-[[ "$(smart "$staking" '{"config":{}}' | json 'v["data"]["slasher"]')" == "$consensus" ]] \
-    || fail "the consensus contract is not the staking contract's slasher"
-pass "registry, staking and consensus deployed; consensus slashes"
+service="$(smart "$consensus" '{"config":{}}' | json 'v["data"]["service_id"]')"
+[[ "$(smart "$staking" "{\"service\":{\"id\":$service}}" | json 'v["data"]["slasher"]')" == "$consensus" ]] \
+    || fail "the consensus contract does not slash for its service $service"
+pass "registry, staking and consensus deployed; consensus slashes for service $service"
 
 for who in bob carol validator; do
     as "$who" staking register-operator --moniker "$who's verifier" >/dev/null
     as "$who" staking delegate 1000 --operator "$(address_of "$who")" >/dev/null
     as "$who" staking allocate 10000 >/dev/null
 done
-pass "operators bob, carol and validator bonded 1000 each and opted in"
+pass "operators bob, carol and validator bonded 1000 each and allocated it to consensus"
 
 head -c 30000 /dev/urandom >"$work/classifier.onnx"
 head -c 5000 /dev/urandom >"$work/poi_verifier.wasm"

@@ -96,7 +96,7 @@ Optimised with \`wasm-opt -Os --llvm-memory-copy-fill-lowering\`; the budget is 
 
 | artefact | bytes | KiB |
 |---|---:|---:|
-$(for f in artifacts/*.wasm; do printf '| %s | %d | %.1f |\n' "$(basename "$f")" "$(stat -c %s "$f")" "$(echo "$(stat -c %s "$f") / 1024" | bc -l)"; done)
+$(for f in artifacts/poi_{consensus,registry,staking}.wasm; do printf '| %s | %d | %.1f |\n' "$(basename "$f")" "$(stat -c %s "$f")" "$(echo "$(stat -c %s "$f") / 1024" | bc -l)"; done)
 
 ## Registry: gas per message in cosmwasm-vm
 

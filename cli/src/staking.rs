@@ -67,6 +67,16 @@ pub enum StakingCommand {
         #[arg(long)]
         snapshot_height: Option<u64>,
     },
+    /// A service's slasher only: remove an operator from the service without a slash; its slice
+    /// stays slashable for the withdrawal delay.
+    Eject {
+        #[arg(long)]
+        service: u32,
+        #[arg(long)]
+        operator: String,
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
     /// Claim your rewards.
     ClaimRewards,
     /// Admin only: register a service that may slash what operators allocate to it.
@@ -206,6 +216,18 @@ pub fn run(cmd: StakingCommand, s: &StakingSession) -> Result<()> {
                 claim_id,
                 reason,
                 snapshot_height,
+            },
+            0,
+        ),
+        StakingCommand::Eject {
+            service,
+            operator,
+            reason,
+        } => s.execute(
+            &ExecuteMsg::Eject {
+                service_id: service,
+                operator,
+                reason,
             },
             0,
         ),

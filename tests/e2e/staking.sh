@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# End to end on a real chain: deploy the contracts (the consensus contract becomes service 1), register
-# a second service with a test slasher, start an operator that splits its stake between the two,
-# delegate from two accounts, slash from the second service, withdraw after the (10 s) delay, and
-# check every balance and slice to the unit, fees included. The chain is stopped whatever happens.
+# End to end on a real chain: deploy the contracts (the consensus contract becomes service 1),
+# register a second service with a test slasher, start an operator that splits its stake between
+# the two, delegate from two accounts, slash from the second service and eject the operator from it,
+# withdraw after the (10 s) delay, and check every balance and slice to the unit, fees included. The
+# chain is stopped whatever happens.
 set -euo pipefail
 
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -57,6 +58,15 @@ as validator staking slash --service "$test_service" --operator "$bob" --bps 100
 [[ "$(slice "$consensus_service"),$(slice "$test_service")" == 5000,4500 ]] \
     || fail "the slash reached beyond the test service's slice"
 pass "the test service slashed 10% of its slice (500): alice 2850, carol 5700; the consensus slice keeps 5000"
+
+if as alice staking eject --service "$test_service" --operator "$bob" 2>/dev/null; then
+    fail "alice could eject"
+fi
+as validator staking eject --service "$test_service" --operator "$bob" --reason "missed rounds" >/dev/null
+[[ "$(slice "$consensus_service"),$(slice "$test_service")" == 5000,0 ]] \
+    || fail "the ejection did not empty only the test service's slice"
+[[ "$(balance "$staking")" == 9500 ]] || fail "the ejection took stake"
+pass "the test service ejected bob without a slash; the consensus slice keeps 5000"
 
 as alice staking undelegate 2850 >/dev/null
 as carol staking undelegate 5700 >/dev/null

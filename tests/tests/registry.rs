@@ -471,21 +471,32 @@ fn the_admin_approves_and_revokes_verifier_builds() {
     );
 }
 
-#[test]
-fn migrating_to_the_same_code_keeps_every_asset() {
+/// A registry holding one dataset, as a migration finds it.
+fn registry_with_a_dataset() -> Suite {
     let mut s = SuiteBuilder::new().build();
     let alice = s.accounts.alice.clone();
     s.register(&alice, dataset(b"d", "d")).unwrap();
-    let before = s.snapshot();
+    s
+}
+
+/// The admin migrates the registry to the code it runs (this crate's version).
+fn migrate(s: &mut Suite) {
+    use cw_multi_test::Executor;
     let (admin, registry, code) = (
         s.accounts.admin.clone(),
         s.registry.clone(),
         s.registry_code_id,
     );
-    use cw_multi_test::Executor;
     s.app
         .migrate_contract(admin, registry, &poi_types::registry::MigrateMsg {}, code)
         .unwrap();
+}
+
+#[test]
+fn migrating_to_the_same_code_keeps_every_asset() {
+    let mut s = registry_with_a_dataset();
+    let before = s.snapshot();
+    migrate(&mut s);
     assert_eq!(s.snapshot(), before);
 }
 
@@ -493,18 +504,12 @@ fn migrating_to_the_same_code_keeps_every_asset() {
 /// every asset.
 #[test]
 fn migrating_from_0_1_keeps_the_admin_and_every_asset() {
-    let mut s = SuiteBuilder::new().build();
-    let alice = s.accounts.alice.clone();
-    s.register(&alice, dataset(b"d", "d")).unwrap();
+    let mut s = registry_with_a_dataset();
     let before = s.snapshot();
-    let (admin, registry, code) = (
-        s.accounts.admin.clone(),
-        s.registry.clone(),
-        s.registry_code_id,
-    );
+    let admin = s.accounts.admin.clone();
     {
         // The storage the way 0.1 left it: the admin in the config, no admin item.
-        let mut store = s.app.contract_storage_mut(&registry);
+        let mut store = s.app.contract_storage_mut(&s.registry);
         let mut config: serde_json::Value =
             serde_json::from_slice(&store.get(b"config").unwrap()).unwrap();
         config["admin"] = admin.to_string().into();
@@ -517,15 +522,7 @@ fn migrating_from_0_1_keeps_the_admin_and_every_asset() {
         )
         .unwrap();
     }
-    use cw_multi_test::Executor;
-    s.app
-        .migrate_contract(
-            admin.clone(),
-            registry,
-            &poi_types::registry::MigrateMsg {},
-            code,
-        )
-        .unwrap();
+    migrate(&mut s);
     assert_eq!(s.snapshot(), before);
     let now: cw_controllers::AdminResponse = s.query(&QueryMsg::Admin {}).unwrap();
     assert_eq!(now.admin, Some(admin.to_string()));

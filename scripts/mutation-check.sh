@@ -11,7 +11,7 @@ trap 'rm -rf "$copy"' EXIT
 
 (cd "$root" && git ls-files -z --cached --others --exclude-standard | tar --null -T - -cf -) | tar -C "$copy" -xf -
 slashing="$copy/contracts/staking/src/slashing.rs"
-anchor='let at_risk = allocations::stake_of(after.pool.tokens, slashable, after.max_magnitude);'
+anchor='let at_risk = allocations::stake_of(after.stake, slashable, after.max_magnitude);'
 grep -qF "$anchor" "$slashing" || { echo "mutation-check: the slash no longer reads as expected" >&2; exit 2; }
 # The mutant: whatever the operator has not allocated elsewhere is at this service's risk as well.
 sed -i "s|$anchor|let slashable = after.max_magnitude - after.encumbered_magnitude + slashable;\n    $anchor|" "$slashing"

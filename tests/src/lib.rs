@@ -3,6 +3,7 @@
 
 pub mod consensus;
 pub mod consensus_gas;
+pub mod cw20;
 pub mod staking;
 pub mod suite;
 pub mod vm;

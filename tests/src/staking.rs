@@ -1,13 +1,15 @@
 //! Staking helpers on the suite: what stakers, operators and the slasher do.
 
-use cosmwasm_std::{Addr, StdResult, Uint128, coins};
+use cosmwasm_std::{Addr, Decimal, StdResult, Uint128, coins, to_json_binary};
 use cw_multi_test::{AppResponse, Executor, IntoBech32};
+use poi_types::cw20::Cw20ExecuteMsg;
 use poi_types::staking::{
-    DelegationResponse, ExecuteMsg, InstantiateMsg, OperatorMetadata, QueryMsg, SlashDestination,
-    SlashesResponse, StakeResponse, WithdrawalsResponse,
+    Asset, DelegationResponse, ExecuteMsg, InstantiateMsg, OperatorMetadata, PoolsResponse,
+    QueryMsg, ReceiveMsg, SlashDestination, SlashesResponse, StakeResponse, StrategiesResponse,
+    Strategy, WithdrawalsResponse,
 };
 
-use crate::suite::{DENOM, Suite};
+use crate::suite::{DENOM, INITIAL_BALANCE, Suite};
 
 /// One week, as on many chains.
 pub const WITHDRAWAL_DELAY: u64 = 7 * 24 * 3600;
@@ -72,6 +74,111 @@ impl Suite {
         };
         self.app
             .execute_contract(staker.clone(), staking, &msg, &coins(amount, DENOM))
+    }
+
+    /// The admin accepts `asset` as stake; the new strategy.
+    pub fn add_strategy(&mut self, asset: Asset, weight: Decimal, cap: Option<u128>) -> Strategy {
+        let admin = self.accounts.admin.clone();
+        let msg = ExecuteMsg::AddStrategy {
+            asset,
+            weight,
+            cap: cap.map(Uint128::new),
+        };
+        self.stake(&admin, &msg).expect("the admin adds a strategy");
+        self.strategies().pop().expect("the strategy just added")
+    }
+
+    /// A cw20 token every well-known account (and both operators) holds the initial balance of.
+    pub fn deploy_token(&mut self) -> Addr {
+        let holders: Vec<Addr> = ["admin", "alice", "bob", "carol", "operator", "operator2"]
+            .iter()
+            .map(|n| n.into_bech32())
+            .collect();
+        let admin = self.accounts.admin.clone();
+        crate::cw20::deploy(&mut self.app, &admin, &holders, INITIAL_BALANCE)
+    }
+
+    /// Bonds `amount` of a strategy's asset: bank coins, or a cw20 `send` to the contract.
+    pub fn delegate_in(
+        &mut self,
+        staker: &Addr,
+        operator: &Addr,
+        strategy: &Strategy,
+        amount: u128,
+    ) -> StdResult<AppResponse> {
+        let staking = self.staking();
+        let operator = operator.to_string();
+        match &strategy.asset {
+            Asset::Native { denom } => self.app.execute_contract(
+                staker.clone(),
+                staking,
+                &ExecuteMsg::Delegate { operator },
+                &coins(amount, denom),
+            ),
+            Asset::Cw20 { address } => {
+                let send = Cw20ExecuteMsg::Send {
+                    contract: staking.to_string(),
+                    amount: Uint128::new(amount),
+                    msg: to_json_binary(&ReceiveMsg::Delegate { operator })?,
+                };
+                self.app
+                    .execute_contract(staker.clone(), Addr::unchecked(address), &send, &[])
+            }
+        }
+    }
+
+    pub fn undelegate(
+        &mut self,
+        staker: &Addr,
+        strategy_id: u16,
+        amount: u128,
+    ) -> StdResult<AppResponse> {
+        let msg = ExecuteMsg::Undelegate {
+            strategy_id,
+            amount: Uint128::new(amount),
+        };
+        self.stake(staker, &msg)
+    }
+
+    pub fn strategies(&self) -> Vec<Strategy> {
+        let response: StrategiesResponse = self
+            .app
+            .wrap()
+            .query_wasm_smart(self.staking(), &QueryMsg::Strategies {})
+            .unwrap();
+        response.strategies
+    }
+
+    /// The operator's pools: tokens by strategy id.
+    pub fn pool_tokens(&self, operator: &Addr) -> std::collections::BTreeMap<u16, u128> {
+        let response: PoolsResponse = self
+            .app
+            .wrap()
+            .query_wasm_smart(
+                self.staking(),
+                &QueryMsg::Pools {
+                    operator: operator.to_string(),
+                },
+            )
+            .unwrap();
+        response
+            .pools
+            .into_iter()
+            .map(|p| (p.strategy_id, p.pool.tokens.u128()))
+            .collect()
+    }
+
+    /// What `who` holds of an asset, outside the contract.
+    pub fn balance_of(&self, who: &Addr, asset: &Asset) -> u128 {
+        match asset {
+            Asset::Native { denom } => {
+                let amount = self.app.wrap().query_balance(who, denom).unwrap().amount;
+                amount.to_string().parse().unwrap()
+            }
+            Asset::Cw20 { address } => {
+                crate::cw20::balance(&self.app, &Addr::unchecked(address), who)
+            }
+        }
     }
 
     /// Registers `operator`, bonds `self_bond` to it and allocates all of it to [`SERVICE`].
@@ -180,9 +287,9 @@ impl Suite {
         self.stake(slasher, &msg)
     }
 
-    pub fn staked_value(&self, staker: &Addr) -> u128 {
-        let resp: DelegationResponse = self
-            .app
+    /// The staker's delegation, with what each position is worth.
+    pub fn delegation(&self, staker: &Addr) -> DelegationResponse {
+        self.app
             .wrap()
             .query_wasm_smart(
                 self.staking(),
@@ -190,8 +297,21 @@ impl Suite {
                     staker: staker.to_string(),
                 },
             )
-            .unwrap();
-        resp.value.u128()
+            .unwrap()
+    }
+
+    /// What the staker's delegation weighs: its bond-denom value while nothing else is bonded.
+    pub fn staked_value(&self, staker: &Addr) -> u128 {
+        self.delegation(staker).stake.u128()
+    }
+
+    /// What the staker's position in a strategy is worth, in that strategy's tokens.
+    pub fn staked_in(&self, staker: &Addr, strategy_id: u16) -> u128 {
+        self.delegation(staker)
+            .values
+            .iter()
+            .find(|v| v.strategy_id == strategy_id)
+            .map_or(0, |v| v.amount.u128())
     }
 
     pub fn withdrawals(&self, staker: &Addr) -> WithdrawalsResponse {

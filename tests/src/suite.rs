@@ -30,6 +30,9 @@ pub struct Suite {
 
 /// The bond denom of every suite.
 pub const DENOM: &str = "stake";
+/// A second bank denom every account holds, for strategies: an IBC-bridged liquid-staking token.
+pub const LIQUID_STAKING_DENOM: &str =
+    "ibc/27394FB092D2ECCD56123C74F36E4C1F926001CEADA9CA97EA622B25F41E5EB2";
 /// What every well-known account starts with.
 pub const INITIAL_BALANCE: u128 = 1_000_000;
 
@@ -92,7 +95,10 @@ impl SuiteBuilder {
                     .init_balance(
                         storage,
                         account,
-                        cosmwasm_std::coins(INITIAL_BALANCE, DENOM),
+                        vec![
+                            Coin::new(INITIAL_BALANCE, DENOM),
+                            Coin::new(INITIAL_BALANCE, LIQUID_STAKING_DENOM),
+                        ],
                     )
                     .expect("funding test accounts");
             }

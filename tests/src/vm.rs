@@ -21,8 +21,10 @@ use crate::suite::{dataset, model};
 /// Capabilities wasmd v0.70 offers; the artefacts must not need more.
 pub const WASMD_CAPABILITIES: &str = "iterator,staking,stargate,cosmwasm_1_1,cosmwasm_1_2,cosmwasm_1_3,cosmwasm_1_4,cosmwasm_2_0,cosmwasm_2_1,cosmwasm_2_2,ibc2";
 
-/// Generous, so a measurement is never cut short; real limits are per transaction on chain.
-const GAS_LIMIT: u64 = 500_000_000_000;
+/// Generous, so a measurement is never cut short: it is the whole scenario's, as an instance's gas
+/// is spent across its calls (growing a staking contract to 1000 operators, delegators and slashes
+/// over 16 strategies takes about 10^12). Real limits are per transaction on chain.
+const GAS_LIMIT: u64 = 10_000_000_000_000;
 
 /// What one message cost.
 #[derive(Debug, Clone, Serialize)]
@@ -418,14 +420,52 @@ fn staking_instance(wasm: &[u8]) -> Result<VmContract, String> {
 /// Every staking message once, on a contract whose state was first grown to `size`: `size` other
 /// operators allocated to the service, `size` delegators of the operator under test, `size`
 /// slashes in its history, the operator under test serving `size` services (at most
-/// [`MAX_ALLOCATIONS_PER_OPERATOR`](poi_types::staking::MAX_ALLOCATIONS_PER_OPERATOR)), and a
-/// staker one withdrawal short of the cap. Returns the gas of the measured messages only.
+/// [`MAX_ALLOCATIONS_PER_OPERATOR`](poi_types::staking::MAX_ALLOCATIONS_PER_OPERATOR)) and bonded
+/// in `strategies` strategies (at least 2: the bond denom and a cw20 token; at most
+/// [`MAX_STRATEGIES`](poi_types::staking::MAX_STRATEGIES)), and a staker one withdrawal short of
+/// the cap. Returns the gas of the measured messages only.
 ///
 /// Invariant 6 of the staking design is that no execute loops over delegators, operators or
-/// history: every line here must cost (nearly) the same for any `size`.
-pub fn staking_gas_at_size(wasm: &[u8], size: usize) -> Result<Vec<GasLine>, String> {
-    use poi_types::staking::{ExecuteMsg as Staking, OperatorMetadata};
+/// history: every line here must cost (nearly) the same for any `size`. A slash and a reward
+/// payment touch each of the operator's pools, so those two grow with `strategies`, up to its cap.
+pub fn staking_gas_at_size(
+    wasm: &[u8],
+    size: usize,
+    strategies: u16,
+) -> Result<Vec<GasLine>, String> {
+    use poi_types::cw20::Cw20ReceiveMsg;
+    use poi_types::staking::{Asset, ExecuteMsg as Staking, OperatorMetadata, ReceiveMsg};
     let mut vm = staking_instance(wasm)?;
+    let token = vm.addr("token").to_string();
+    let mut extra_denoms = Vec::new();
+    for i in 2..=strategies.max(2) {
+        let asset = if i == 2 {
+            Asset::Cw20 {
+                address: token.clone(),
+            }
+        } else {
+            extra_denoms.push(format!("denom{i}"));
+            Asset::Native {
+                denom: format!("denom{i}"),
+            }
+        };
+        let add = Staking::AddStrategy {
+            asset,
+            weight: cosmwasm_std::Decimal::one(),
+            cap: None,
+        };
+        vm.execute("add_strategy", "admin", &add)?;
+    }
+    let receive = |staker: &str, operator: &str| -> Result<Staking, String> {
+        Ok(Staking::Receive(Cw20ReceiveMsg {
+            sender: staker.to_string(),
+            amount: Uint128::new(1_000),
+            msg: cosmwasm_std::to_json_binary(&ReceiveMsg::Delegate {
+                operator: operator.to_string(),
+            })
+            .map_err(|e| e.to_string())?,
+        }))
+    };
     let metadata = |moniker: &str| OperatorMetadata {
         moniker: moniker.into(),
         uri: None,
@@ -450,6 +490,7 @@ pub fn staking_gas_at_size(wasm: &[u8], size: usize) -> Result<Vec<GasLine>, Str
         Ok(address)
     };
     let undelegate = Staking::Undelegate {
+        strategy_id: poi_types::staking::FIRST_STRATEGY,
         amount: Uint128::new(10),
     };
 
@@ -458,6 +499,16 @@ pub fn staking_gas_at_size(wasm: &[u8], size: usize) -> Result<Vec<GasLine>, Str
         start_operator(&mut vm, &format!("filler{i}"), 10_000)?;
     }
     let operator = start_operator(&mut vm, "operator", 9_000)?;
+    // The operator under test bonds itself in every other strategy too.
+    let self_bond = Staking::Delegate {
+        operator: operator.clone(),
+    };
+    let operator_name = vm.addr("operator").to_string();
+    vm.execute("receive", "token", &receive(&operator_name, &operator)?)?;
+    for denom in &extra_denoms {
+        vm.with_funds(vec![coin(1_000, denom.as_str())])
+            .execute("delegate", "operator", &self_bond)?;
+    }
     let slasher = vm.addr("slasher").to_string();
     for i in 0..other_services {
         let service = Staking::RegisterService {
@@ -535,6 +586,20 @@ pub fn staking_gas_at_size(wasm: &[u8], size: usize) -> Result<Vec<GasLine>, Str
     )?;
     vm.with_funds(vec![coin(500, "stake")])
         .execute("delegate", "fresh staker", &to_operator)?;
+    let cw20_staker = vm.addr("cw20 staker").to_string();
+    vm.execute(
+        "delegate (cw20 receive)",
+        "token",
+        &receive(&cw20_staker, &operator)?,
+    )?;
+    vm.execute(
+        "set_strategy_cap",
+        "admin",
+        &Staking::SetStrategyCap {
+            strategy_id: 2,
+            cap: Some(Uint128::new(1_000_000)),
+        },
+    )?;
     let newcomer_bond = Staking::Delegate {
         operator: vm.addr("newcomer").to_string(),
     };
@@ -544,6 +609,13 @@ pub fn staking_gas_at_size(wasm: &[u8], size: usize) -> Result<Vec<GasLine>, Str
         &newcomer_bond,
     )?;
     vm.execute("set_allocation", "newcomer", &allocate_all)?;
+    vm.execute(
+        "redelegate",
+        "fresh staker",
+        &Staking::Redelegate {
+            operator: vm.addr("newcomer").to_string(),
+        },
+    )?;
     vm.execute("undelegate (up to the cap)", "staker0", &undelegate)?;
     vm.execute(
         "slash (at the claim's snapshot)",
@@ -576,6 +648,14 @@ pub fn staking_gas_at_size(wasm: &[u8], size: usize) -> Result<Vec<GasLine>, Str
         },
     )?;
     vm.env.block.time = vm.env.block.time.plus_seconds(STAKING_WITHDRAWAL_DELAY);
+    let fresh_staker = vm.addr("fresh staker").to_string();
+    vm.execute(
+        "settle_redelegation",
+        "anyone",
+        &Staking::SettleRedelegation {
+            staker: fresh_staker,
+        },
+    )?;
     vm.execute(
         "complete_withdrawals (a full batch)",
         "staker0",
@@ -600,14 +680,22 @@ pub fn staking_gas_at_size(wasm: &[u8], size: usize) -> Result<Vec<GasLine>, Str
     Ok(vm.lines)
 }
 
-/// The state sizes the staking report compares.
-pub const STAKING_SIZES: [usize; 3] = [1, 100, 1000];
+/// The (state size, strategies) pairs the staking report compares: strategies first, then state.
+pub const STAKING_SIZES: [(usize, u16); 4] = [
+    (1, 2),
+    (1, poi_types::staking::MAX_STRATEGIES),
+    (100, poi_types::staking::MAX_STRATEGIES),
+    (1000, poi_types::staking::MAX_STRATEGIES),
+];
 
 /// Every staking message at each of `STAKING_SIZES`: `(step, gas at each size)`.
 pub fn staking_gas_report(wasm: &[u8]) -> Result<Vec<(String, Vec<u64>)>, String> {
     let mut table: Vec<(String, Vec<u64>)> = Vec::new();
-    for (column, size) in STAKING_SIZES.into_iter().enumerate() {
-        for (row, line) in staking_gas_at_size(wasm, size)?.into_iter().enumerate() {
+    for (column, (size, strategies)) in STAKING_SIZES.into_iter().enumerate() {
+        for (row, line) in staking_gas_at_size(wasm, size, strategies)?
+            .into_iter()
+            .enumerate()
+        {
             if column == 0 {
                 table.push((line.step, vec![line.gas]));
             } else if table.get(row).is_some_and(|(step, _)| *step == line.step) {

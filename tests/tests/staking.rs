@@ -8,7 +8,9 @@ use poi_tests::staking::{
     operator2, slasher,
 };
 use poi_tests::suite::{INITIAL_BALANCE, Suite, SuiteBuilder, assert_rejected};
-use poi_types::staking::{ExecuteMsg, OperatorMetadata, QueryMsg, SlashesResponse};
+use poi_types::staking::{
+    ExecuteMsg, FIRST_STRATEGY, OperatorMetadata, QueryMsg, SlashesResponse, StrategyAmount,
+};
 
 fn suite() -> Suite {
     SuiteBuilder::new().with_staking(default_config()).build()
@@ -46,6 +48,7 @@ fn delegators_share_a_slash_in_proportion_and_withdraw_exactly_what_is_left() {
     s.stake(
         &alice,
         &ExecuteMsg::Undelegate {
+            strategy_id: FIRST_STRATEGY,
             amount: Uint128::new(5_400),
         },
     )
@@ -71,6 +74,7 @@ fn withdrawing_stake_is_slashed_until_its_release_time_and_not_after() {
     s.stake(
         &alice,
         &ExecuteMsg::Undelegate {
+            strategy_id: FIRST_STRATEGY,
             amount: Uint128::new(2_000),
         },
     )
@@ -78,6 +82,7 @@ fn withdrawing_stake_is_slashed_until_its_release_time_and_not_after() {
     s.stake(
         &bob,
         &ExecuteMsg::Undelegate {
+            strategy_id: FIRST_STRATEGY,
             amount: Uint128::new(2_000),
         },
     )
@@ -142,6 +147,7 @@ fn stake_that_left_after_the_snapshot_is_cut_in_its_withdrawal() {
     s.stake(
         &alice,
         &ExecuteMsg::Undelegate {
+            strategy_id: FIRST_STRATEGY,
             amount: Uint128::new(1_000),
         },
     )
@@ -282,7 +288,13 @@ fn only_the_services_slasher_slashes_within_its_cap_once_per_claim_while_stake_i
             .collect::<Vec<_>>(),
         vec![1, 2]
     );
-    assert_eq!(history.slashes[0].bonded_slashed, Uint128::new(10));
+    assert_eq!(
+        history.slashes[0].bonded_slashed,
+        vec![StrategyAmount {
+            strategy_id: FIRST_STRATEGY,
+            amount: Uint128::new(10)
+        }]
+    );
 }
 
 #[test]
@@ -295,6 +307,7 @@ fn open_withdrawals_are_capped_and_complete_in_bounded_batches() {
         s.stake(
             &alice,
             &ExecuteMsg::Undelegate {
+                strategy_id: FIRST_STRATEGY,
                 amount: Uint128::new(10),
             },
         )
@@ -305,6 +318,7 @@ fn open_withdrawals_are_capped_and_complete_in_bounded_batches() {
         s.stake(
             &alice,
             &ExecuteMsg::Undelegate {
+                strategy_id: FIRST_STRATEGY,
                 amount: Uint128::new(10),
             },
         ),
@@ -320,6 +334,7 @@ fn open_withdrawals_are_capped_and_complete_in_bounded_batches() {
     s.stake(
         &alice,
         &ExecuteMsg::Undelegate {
+            strategy_id: FIRST_STRATEGY,
             amount: Uint128::new(10),
         },
     )
@@ -357,6 +372,7 @@ fn operators_keep_their_self_bond_and_stakers_their_single_operator() {
         s.stake(
             &op,
             &ExecuteMsg::Undelegate {
+                strategy_id: FIRST_STRATEGY,
                 amount: Uint128::new(51),
             },
         ),
@@ -377,6 +393,7 @@ fn operators_keep_their_self_bond_and_stakers_their_single_operator() {
     s.stake(
         &alice,
         &ExecuteMsg::Undelegate {
+            strategy_id: FIRST_STRATEGY,
             amount: Uint128::new(500),
         },
     )
@@ -599,6 +616,7 @@ fn every_bad_staking_message_is_refused_and_changes_nothing() {
             "undelegate without stake",
             bob.clone(),
             ExecuteMsg::Undelegate {
+                strategy_id: FIRST_STRATEGY,
                 amount: Uint128::new(1),
             },
             vec![],
@@ -608,6 +626,7 @@ fn every_bad_staking_message_is_refused_and_changes_nothing() {
             "undelegate too much",
             alice.clone(),
             ExecuteMsg::Undelegate {
+                strategy_id: FIRST_STRATEGY,
                 amount: Uint128::new(496),
             },
             vec![],
@@ -620,6 +639,7 @@ fn every_bad_staking_message_is_refused_and_changes_nothing() {
             "undelegate zero",
             alice.clone(),
             ExecuteMsg::Undelegate {
+                strategy_id: FIRST_STRATEGY,
                 amount: Uint128::zero(),
             },
             vec![],

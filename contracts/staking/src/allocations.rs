@@ -1,7 +1,7 @@
 //! Allocations: the unique slice of its stake an operator puts at each service's risk.
 //!
 //! A slice is a magnitude out of the operator's `max_magnitude`; its stake is
-//! `pool tokens × magnitude / max_magnitude`. Magnitudes do not move when delegators come and go,
+//! `stake × magnitude / max_magnitude`. Magnitudes do not move when delegators come and go,
 //! so a delegation changes one stake snapshot however many services the operator serves; and a
 //! slash lowers the service's magnitude and `max_magnitude` by the same amount, so every other
 //! service's slice keeps its stake.
@@ -21,13 +21,13 @@ use crate::state::{
     PENDING_ALLOCATIONS,
 };
 
-/// The stake a magnitude stands for in a pool of `tokens` whose whole magnitude is `max`.
-pub fn stake_of(tokens: Uint128, magnitude: Uint64, max: Uint64) -> Uint128 {
+/// The part of `stake` a magnitude stands for, when the whole stake's magnitude is `max`.
+pub fn stake_of(stake: Uint128, magnitude: Uint64, max: Uint64) -> Uint128 {
     if max.is_zero() {
         return Uint128::zero();
     }
-    // magnitude <= max, so the result is at most `tokens`.
-    tokens.multiply_ratio(magnitude.u64(), max.u64())
+    // magnitude <= max, so the result is at most `stake`.
+    stake.multiply_ratio(magnitude.u64(), max.u64())
 }
 
 /// The stake the operator allocated to the service as counted at the start of block `height`.
@@ -43,13 +43,13 @@ pub fn stake_at(
     if counted.is_zero() {
         return Ok(Uint128::zero());
     }
-    let tokens = OPERATOR_STAKE
+    let stake = OPERATOR_STAKE
         .may_load_at_height(storage, operator, height)?
         .unwrap_or_default();
     let max = MAX_MAGNITUDE
         .may_load_at_height(storage, operator, height)?
         .unwrap_or(WHOLE_STAKE);
-    Ok(stake_of(tokens, counted, max))
+    Ok(stake_of(stake, counted, max))
 }
 
 /// Records the magnitude that counts for the service from this block on.
@@ -218,13 +218,6 @@ pub fn set(
         operator.encumbered_magnitude += target - current;
         if config.allocation_delay == 0 {
             allocation.magnitude = target;
-            save_counted(
-                deps.storage,
-                service_id,
-                &operator.address,
-                target,
-                env.block.height,
-            )?;
         } else {
             allocation.pending = Some(AllocationChange::Increase {
                 to: target,
@@ -238,11 +231,13 @@ pub fn set(
             from: current,
             release_at: env.block.time.plus_seconds(config.withdrawal_delay),
         });
+    }
+    if allocation.magnitude != current {
         save_counted(
             deps.storage,
             service_id,
             &operator.address,
-            target,
+            allocation.magnitude,
             env.block.height,
         )?;
     }

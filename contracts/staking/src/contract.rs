@@ -2,16 +2,17 @@
 
 #[cfg(not(feature = "library"))]
 use cosmwasm_std::entry_point;
-use cosmwasm_std::{Binary, Deps, DepsMut, Env, MessageInfo, Response, to_json_binary};
+use cosmwasm_std::{Binary, Decimal, Deps, DepsMut, Env, MessageInfo, Response, to_json_binary};
 use cw_utils::nonpayable;
 use poi_types::staking::{
-    Config, ExecuteMsg, InstantiateMsg, MigrateMsg, QueryMsg, SlashDestination,
+    Asset, Config, ExecuteMsg, InstantiateMsg, MigrateMsg, QueryMsg, SlashDestination,
 };
 
 use crate::error::ContractError;
 use crate::state::{ADMIN, CONFIG};
 use crate::{
-    allocations, delegation, migrations, operators, query, rewards, services, slashing, withdrawals,
+    allocations, delegation, migrations, operators, query, redelegation, rewards, services,
+    slashing, strategies, withdrawals,
 };
 
 pub const CONTRACT_NAME: &str = "crates.io:poi-staking";
@@ -60,8 +61,16 @@ pub fn instantiate(
         None => info.sender,
     };
     ADMIN.set(deps.branch(), Some(admin))?;
+    strategies::register(
+        deps.storage,
+        Asset::Native {
+            denom: msg.bond_denom.clone(),
+        },
+        Decimal::one(),
+        None,
+    )?;
     let config = Config {
-        bond_denom: msg.bond_denom,
+        reward_denom: msg.bond_denom,
         withdrawal_delay: msg.withdrawal_delay,
         allocation_delay: msg.allocation_delay,
         min_self_bond: msg.min_self_bond,
@@ -100,7 +109,13 @@ pub fn execute(
         }
         ExecuteMsg::ApplyAllocations { operator } => allocations::apply(deps, env, operator),
         ExecuteMsg::Delegate { operator } => delegation::delegate(deps, env, info, operator),
-        ExecuteMsg::Undelegate { amount } => delegation::undelegate(deps, env, info, amount),
+        ExecuteMsg::Receive(sent) => delegation::receive(deps, env, info, sent),
+        ExecuteMsg::Undelegate {
+            strategy_id,
+            amount,
+        } => delegation::undelegate(deps, env, info, strategy_id, amount),
+        ExecuteMsg::Redelegate { operator } => redelegation::redelegate(deps, env, info, operator),
+        ExecuteMsg::SettleRedelegation { staker } => redelegation::settle(deps, env, staker),
         ExecuteMsg::CompleteWithdrawals { limit } => withdrawals::complete(deps, env, info, limit),
         ExecuteMsg::Slash {
             service_id,
@@ -131,6 +146,12 @@ pub fn execute(
             slasher,
             max_slash_bps,
         } => services::register(deps, info, name, uri, slasher, max_slash_bps),
+        ExecuteMsg::AddStrategy { asset, weight, cap } => {
+            strategies::add(deps, info, asset, weight, cap)
+        }
+        ExecuteMsg::SetStrategyCap { strategy_id, cap } => {
+            strategies::set_cap(deps, info, strategy_id, cap)
+        }
         ExecuteMsg::UpdateService {
             service_id,
             name,
@@ -163,7 +184,9 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
             deps, service_id, operator, height,
         )?),
         QueryMsg::Allocations { operator } => to_json_binary(&query::allocations(deps, operator)?),
+        QueryMsg::Strategies {} => to_json_binary(&query::strategies(deps)?),
         QueryMsg::Operator { address } => to_json_binary(&query::operator(deps, address)?),
+        QueryMsg::Pools { operator } => to_json_binary(&query::pools(deps, operator)?),
         QueryMsg::Operators { start_after, limit } => {
             to_json_binary(&query::operators(deps, start_after, limit)?)
         }
@@ -183,6 +206,9 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
             start_after,
             limit,
         )?),
+        QueryMsg::Redelegation { staker } => {
+            to_json_binary(&query::redelegation(deps, env, staker)?)
+        }
         QueryMsg::Withdrawals {
             staker,
             start_after,

@@ -1,78 +1,158 @@
-//! Bonding to an operator and queueing stake for withdrawal.
+//! Bonding to an operator, in any strategy, and queueing stake for withdrawal.
 
-use cosmwasm_std::{Addr, DepsMut, Env, MessageInfo, Response, Storage, Uint128, Uint256};
-use cw_utils::must_pay;
-use poi_types::staking::{Delegation, Operator, Withdrawal};
+use cosmwasm_std::{
+    Addr, DepsMut, Env, MessageInfo, Response, Storage, Uint128, Uint256, from_json,
+};
+use cw_utils::one_coin;
+use poi_types::cw20::Cw20ReceiveMsg;
+use poi_types::staking::{Asset, Delegation, Pool, Position, ReceiveMsg, Strategy, Withdrawal};
 
 use crate::ContractError;
-use crate::operators;
-use crate::pool;
-use crate::rewards;
 use crate::state::{CONFIG, DELEGATIONS, NEXT_WITHDRAWAL_ID, OPEN_WITHDRAWALS, WITHDRAWALS};
+use crate::{operators, pool, redelegation, rewards, strategies};
 
-/// What a delegation is worth now; shares of an epoch a full slash ended are worth nothing.
-pub fn value(operator: &Operator, delegation: &Delegation) -> Uint128 {
-    if delegation.epoch == operator.pool.epoch {
-        pool::value(&operator.pool, delegation.shares)
+/// What a position is worth now; shares of an epoch a full slash ended are worth nothing.
+pub fn value(pool: &Pool, position: &Position) -> Uint128 {
+    if position.epoch == pool.epoch {
+        pool::value(pool, position.shares)
     } else {
         Uint128::zero()
     }
 }
 
-/// The staker's delegation and its operator, both settled: rewards earned so far are credited
-/// before anything about them changes.
-fn current(
-    storage: &mut dyn Storage,
-    staker: &Addr,
-) -> Result<Option<(Delegation, Operator)>, ContractError> {
-    let Some(mut delegation) = DELEGATIONS.may_load(storage, staker)? else {
-        return Ok(None);
-    };
-    let operator = operators::load(storage, &delegation.operator)?;
-    rewards::settle_delegation(storage, &operator, &mut delegation)?;
-    Ok(Some((delegation, operator)))
+/// Whether anything of the delegation is still worth something.
+fn has_value(storage: &dyn Storage, delegation: &Delegation) -> Result<bool, ContractError> {
+    for position in &delegation.positions {
+        let pool = strategies::pool(storage, &delegation.operator, position.strategy_id)?;
+        if !value(&pool, position).is_zero() {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
+/// Native funds: one coin of a native strategy's denom.
 pub fn delegate(
     deps: DepsMut,
     env: Env,
     info: MessageInfo,
     operator: String,
 ) -> Result<Response, ContractError> {
-    let config = CONFIG.load(deps.storage)?;
-    let amount = must_pay(&info, &config.bond_denom)?;
-    let amount = Uint128::try_from(amount).map_err(|_| ContractError::InvalidField {
+    let coin = one_coin(&info)?;
+    let amount = Uint128::try_from(coin.amount).map_err(|_| ContractError::InvalidField {
         field: "funds",
         reason: "amount too large".into(),
     })?;
+    let asset = Asset::Native { denom: coin.denom };
+    let strategy = strategies::of_asset(deps.storage, &asset)?;
+    bond(deps, &env, &info.sender, operator, strategy, amount)
+}
+
+/// cw20 funds: the token contract calls with what its holder sent.
+pub fn receive(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    sent: Cw20ReceiveMsg,
+) -> Result<Response, ContractError> {
+    let asset = Asset::Cw20 {
+        address: info.sender.into_string(),
+    };
+    let strategy = strategies::of_asset(deps.storage, &asset)?;
+    let ReceiveMsg::Delegate { operator } = from_json(&sent.msg)?;
+    let staker = deps.api.addr_validate(&sent.sender)?;
+    bond(deps, &env, &staker, operator, strategy, sent.amount)
+}
+
+/// The staker's delegation to `operator`, ready to take a bond: rewards earned so far credited,
+/// and a delegation with nothing left at another operator replaced by a fresh one.
+fn delegation_to(
+    storage: &mut dyn Storage,
+    staker: &Addr,
+    operator: &Addr,
+) -> Result<Delegation, ContractError> {
+    let fresh = Delegation {
+        staker: staker.clone(),
+        operator: operator.clone(),
+        positions: vec![],
+    };
+    let Some(mut delegation) = DELEGATIONS.may_load(storage, staker)? else {
+        return Ok(fresh);
+    };
+    if delegation.operator == *operator {
+        return Ok(delegation);
+    }
+    if has_value(storage, &delegation)? {
+        return Err(ContractError::DelegatedElsewhere {
+            current: delegation.operator.to_string(),
+        });
+    }
+    // Nothing left at the old operator: keep what it earned before its pools emptied.
+    rewards::settle_all(storage, &mut delegation)?;
+    Ok(fresh)
+}
+
+fn bond(
+    deps: DepsMut,
+    env: &Env,
+    staker: &Addr,
+    operator: String,
+    mut strategy: Strategy,
+    amount: Uint128,
+) -> Result<Response, ContractError> {
+    strategies::check_cap(&strategy, amount)?;
     let operator = deps.api.addr_validate(&operator)?;
     let before = operators::load(deps.storage, &operator)?;
+    let mut delegation = delegation_to(deps.storage, staker, &operator)?;
 
-    let mut delegation = match current(deps.storage, &info.sender)? {
-        Some((d, op)) if d.operator != operator && value(&op, &d) > Uint128::zero() => {
-            return Err(ContractError::DelegatedElsewhere {
-                current: d.operator.to_string(),
-            });
+    let pool_before = strategies::pool(deps.storage, &operator, strategy.id)?;
+    let index = match delegation
+        .positions
+        .binary_search_by_key(&strategy.id, |p| p.strategy_id)
+    {
+        Ok(index) => index,
+        Err(index) => {
+            delegation.positions.insert(
+                index,
+                Position {
+                    strategy_id: strategy.id,
+                    shares: Uint256::zero(),
+                    epoch: pool_before.epoch,
+                    reward_index: pool_before.reward_per_share,
+                },
+            );
+            index
         }
-        Some((d, _)) if d.operator == operator && d.epoch == before.pool.epoch => d,
-        // Nothing left of an old delegation: start afresh.
-        _ => Delegation {
-            staker: info.sender.clone(),
-            operator: operator.clone(),
-            shares: Uint256::zero(),
-            epoch: before.pool.epoch,
-            reward_index: before.reward_per_share,
-        },
     };
+    let position = &mut delegation.positions[index];
+    rewards::settle_position(deps.storage, staker, &operator, &pool_before, position)?;
+    if position.epoch != pool_before.epoch {
+        // A full slash voided these shares: start afresh in the new epoch.
+        position.shares = Uint256::zero();
+        position.epoch = pool_before.epoch;
+        position.reward_index = pool_before.reward_per_share;
+    }
+    let mut pool_after = pool_before.clone();
+    position.shares += pool::deposit(&mut pool_after, amount).ok_or(ContractError::PoolFull)?;
+
     let mut after = before.clone();
-    delegation.shares += pool::deposit(&mut after.pool, amount).ok_or(ContractError::PoolFull)?;
-    delegation.epoch = after.pool.epoch;
-    DELEGATIONS.save(deps.storage, &info.sender, &delegation)?;
+    strategies::save_pool(
+        deps.storage,
+        &mut after,
+        &mut strategy,
+        &pool_before,
+        &pool_after,
+    )?;
+    DELEGATIONS.save(deps.storage, staker, &delegation)?;
     operators::save(deps.storage, env.block.height, &before, &after)?;
     Ok(Response::new()
         .add_attribute("action", "delegate")
-        .add_attribute("staker", info.sender)
+        .add_attribute("staker", staker)
         .add_attribute("operator", operator)
+        .add_attribute(
+            poi_types::staking::events::STRATEGY_ID,
+            strategy.id.to_string(),
+        )
         .add_attribute("amount", amount))
 }
 
@@ -80,12 +160,34 @@ pub fn undelegate(
     deps: DepsMut,
     env: Env,
     info: MessageInfo,
+    strategy_id: u16,
     amount: Uint128,
 ) -> Result<Response, ContractError> {
     let config = CONFIG.load(deps.storage)?;
-    let (mut delegation, before) =
-        current(deps.storage, &info.sender)?.ok_or(ContractError::NoDelegation)?;
-    let available = value(&before, &delegation);
+    // A released redelegation is settled first: its debt comes out of the positions it moved.
+    let settled = redelegation::settle_if_released(deps.storage, &config, &env, &info.sender)?;
+    let mut delegation = DELEGATIONS
+        .may_load(deps.storage, &info.sender)?
+        .ok_or(ContractError::NoDelegation)?;
+    let index = delegation
+        .positions
+        .binary_search_by_key(&strategy_id, |p| p.strategy_id)
+        .map_err(|_| ContractError::NoDelegation)?;
+    let operator = delegation.operator.clone();
+    let before = operators::load(deps.storage, &operator)?;
+    let mut strategy = strategies::load(deps.storage, strategy_id)?;
+    let pool_before = strategies::pool(deps.storage, &operator, strategy_id)?;
+    let position = &mut delegation.positions[index];
+    rewards::settle_position(
+        deps.storage,
+        &info.sender,
+        &operator,
+        &pool_before,
+        position,
+    )?;
+    // Stake moved here by a redelegation still answers for the old operator: it stays bonded.
+    let locked = redelegation::locked(deps.storage, &info.sender, strategy_id)?;
+    let available = value(&pool_before, position).saturating_sub(locked);
     if amount.is_zero() || amount > available {
         return Err(ContractError::InsufficientStake {
             requested: amount,
@@ -98,21 +200,32 @@ pub fn undelegate(
     if open >= config.max_open_withdrawals {
         return Err(ContractError::TooManyWithdrawals { open });
     }
-    // An operator with allocations keeps its minimum self-bond; to leave, it deallocates first.
-    if info.sender == before.address
-        && before.allocations > 0
-        && available - amount < config.min_self_bond
-    {
-        return Err(ContractError::SelfBondTooLow {
-            bonded: available - amount,
-            required: config.min_self_bond,
-        });
-    }
 
+    let mut pool_after = pool_before.clone();
+    let burned = pool::withdraw(&mut pool_after, amount, position.shares);
+    position.shares -= burned;
+    if position.shares.is_zero() {
+        delegation.positions.remove(index);
+    }
     let mut after = before.clone();
-    let burned = pool::withdraw(&mut after.pool, amount, delegation.shares);
-    delegation.shares -= burned;
-    if delegation.shares.is_zero() {
+    strategies::save_pool(
+        deps.storage,
+        &mut after,
+        &mut strategy,
+        &pool_before,
+        &pool_after,
+    )?;
+    // An operator with allocations keeps its minimum self-bond; to leave, it deallocates first.
+    if info.sender == operator && after.allocations > 0 {
+        let bonded = operators::bonded_stake(deps.storage, &delegation)?;
+        if bonded < config.min_self_bond {
+            return Err(ContractError::SelfBondTooLow {
+                bonded,
+                required: config.min_self_bond,
+            });
+        }
+    }
+    if delegation.positions.is_empty() {
         DELEGATIONS.remove(deps.storage, &info.sender);
     } else {
         DELEGATIONS.save(deps.storage, &info.sender, &delegation)?;
@@ -124,7 +237,8 @@ pub fn undelegate(
     let withdrawal = Withdrawal {
         id,
         staker: info.sender.clone(),
-        operator: before.address.clone(),
+        operator: operator.clone(),
+        strategy_id,
         amount,
         factor_epoch: after.factor_epoch,
         factor_at_creation: after.slash_factor,
@@ -134,9 +248,14 @@ pub fn undelegate(
     WITHDRAWALS.save(deps.storage, (&info.sender, id), &withdrawal)?;
     OPEN_WITHDRAWALS.save(deps.storage, &info.sender, &(open + 1))?;
     Ok(Response::new()
+        .add_messages(settled)
         .add_attribute("action", "undelegate")
         .add_attribute("staker", info.sender)
         .add_attribute("withdrawal_id", id.to_string())
+        .add_attribute(
+            poi_types::staking::events::STRATEGY_ID,
+            strategy_id.to_string(),
+        )
         .add_attribute("amount", amount)
         .add_attribute("release_at", withdrawal.release_at.seconds().to_string()))
 }

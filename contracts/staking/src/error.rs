@@ -1,7 +1,7 @@
-use cosmwasm_std::{StdError, Uint128};
+use cosmwasm_std::{StdError, Timestamp, Uint128};
 use cw_controllers::AdminError;
 use cw_utils::PaymentError;
-use poi_types::staking::AllocationChange;
+use poi_types::staking::{AllocationChange, Asset};
 use thiserror::Error;
 
 #[derive(Error, Debug)]
@@ -95,6 +95,37 @@ pub enum ContractError {
 
     #[error("operator {operator} has nothing counted or coming for service {service_id} to eject")]
     NothingToEject { operator: String, service_id: u32 },
+
+    #[error("no strategy {id}")]
+    NoSuchStrategy { id: u16 },
+
+    #[error("{asset:?} is not a strategy: the admin has not accepted it as stake")]
+    NotAStrategy { asset: Asset },
+
+    #[error("{asset:?} is already a strategy")]
+    StrategyExists { asset: Asset },
+
+    #[error("at most {max} strategies")]
+    TooManyStrategies { max: u16 },
+
+    #[error("strategy {strategy_id} is at its cap: {bonded} of {cap} bonded")]
+    StrategyCapReached {
+        strategy_id: u16,
+        cap: Uint128,
+        bonded: Uint128,
+    },
+
+    #[error("a redelegation is in flight until {release_at}: settle it after that")]
+    RedelegationInFlight { release_at: Timestamp },
+
+    #[error("no redelegation to settle")]
+    NoRedelegation,
+
+    #[error("already delegated to that operator")]
+    SameOperator,
+
+    #[error("the stake would not fit its type")]
+    StakeOverflow,
 
     #[error("cannot migrate: {reason}")]
     Migration { reason: String },

@@ -1,25 +1,30 @@
 //! What `migrate` does to stored state, by the version it migrates from.
 //!
-//! 0.1 had one slasher, an opt-in flag per operator and rewards shared over the whole opted-in
-//! stake. 0.2 makes that slasher service 1 and each opted-in operator's whole stake its
-//! allocation to it; rewards owed from the old service-wide index are credited first. Stakes,
-//! delegations, withdrawals and the slash-factor history are stored as they were.
+//! 0.1 had one slasher, an opt-in flag per operator, one bond denom and rewards shared over the
+//! whole opted-in stake. 0.2 makes that slasher service 1 and each opted-in operator's whole stake
+//! its allocation to it; the bond denom becomes strategy 1 (weight 1, no cap), each operator's pool
+//! its pool there, each delegation a position in it and each queued withdrawal a withdrawal of it;
+//! rewards owed from the old service-wide index are credited first. Stakes, shares, reward indexes
+//! and the slash-factor history keep their values.
 
 use cosmwasm_schema::cw_serde;
 use cosmwasm_std::{
-    Addr, Decimal256, DepsMut, Empty, Env, Order, StdResult, Timestamp, Uint64, Uint128,
+    Addr, Decimal, Decimal256, DepsMut, Empty, Env, Order, StdResult, Timestamp, Uint64, Uint128,
+    Uint256,
 };
 use cw_storage_plus::{Item, Map};
 use poi_types::staking::{
-    Allocation, AllocationChange, Config, Operator, OperatorMetadata, Pool, Service,
-    SlashDestination, SlashRecord, WHOLE_STAKE,
+    Allocation, AllocationChange, Asset, Config, Delegation, FIRST_STRATEGY, Operator,
+    OperatorMetadata, Pool, Position, Service, SlashDestination, SlashRecord, StrategyAmount,
+    WHOLE_STAKE, Withdrawal,
 };
 
 use crate::ContractError;
 use crate::state::{
-    ADMIN, CONFIG, COUNTED_MAGNITUDE, NEXT_SERVICE_ID, OPERATORS, SERVICES, SLASHED_CLAIMS, SLASHES,
+    ADMIN, CONFIG, COUNTED_MAGNITUDE, DELEGATIONS, EPOCH_REWARD_PER_SHARE, NEXT_SERVICE_ID,
+    OPERATORS, POOLS, SERVICES, SLASHED_CLAIMS, SLASHES, STRATEGIES, WITHDRAWALS,
 };
-use crate::{allocations, rewards};
+use crate::{allocations, rewards, strategies};
 
 /// The service 0.1's slasher becomes.
 pub const LEGACY_SERVICE_ID: u32 = 1;
@@ -37,6 +42,13 @@ mod v0_1 {
         pub min_self_bond: Uint128,
         pub max_open_withdrawals: u32,
         pub slash_destination: SlashDestination,
+    }
+
+    #[cw_serde]
+    pub struct Pool {
+        pub tokens: Uint128,
+        pub shares: Uint256,
+        pub epoch: u64,
     }
 
     #[cw_serde]
@@ -68,7 +80,32 @@ mod v0_1 {
         pub bonded_slashed: Uint128,
     }
 
+    #[cw_serde]
+    pub struct Delegation {
+        pub staker: Addr,
+        pub operator: Addr,
+        pub shares: Uint256,
+        pub epoch: u64,
+        pub reward_index: Decimal256,
+    }
+
+    #[cw_serde]
+    pub struct Withdrawal {
+        pub id: u64,
+        pub staker: Addr,
+        pub operator: Addr,
+        pub amount: Uint128,
+        pub factor_epoch: u64,
+        pub factor_at_creation: Decimal256,
+        pub created_at: Timestamp,
+        pub release_at: Timestamp,
+    }
+
     pub const CONFIG: Item<Config> = Item::new("config");
+    pub const DELEGATIONS: Map<&Addr, Delegation> = Map::new("delegations");
+    pub const WITHDRAWALS: Map<(&Addr, u64), Withdrawal> = Map::new("withdrawals");
+    pub const EPOCH_REWARD_PER_SHARE: Map<(&Addr, u64), Decimal256> =
+        Map::new("epoch_reward_per_share");
     pub const OPERATORS: Map<&Addr, Operator> = Map::new("operators");
     pub const SLASHES: Map<(&Addr, u64), SlashRecord> = Map::new("slashes");
     pub const SLASHED_CLAIMS: Map<(&Addr, u64), Empty> = Map::new("slashed_claims");
@@ -88,7 +125,8 @@ fn before_allocations(version: &semver::Version) -> bool {
 
 /// Brings stored state up to this version's layout; the number of operators rewritten.
 ///
-/// Every operator and slash record in one transaction: fine for the testnets 0.1 ran on.
+/// Every operator, delegation, withdrawal and slash record in one transaction: fine for the
+/// testnets 0.1 ran on.
 pub fn run(mut deps: DepsMut, env: &Env, from: &semver::Version) -> Result<u64, ContractError> {
     if !before_allocations(from) {
         return Ok(0);
@@ -96,10 +134,18 @@ pub fn run(mut deps: DepsMut, env: &Env, from: &semver::Version) -> Result<u64, 
     let old = v0_1::CONFIG.load(deps.storage)?;
     let withdrawal_delay = old.withdrawal_delay;
     ADMIN.set(deps.branch(), old.admin.clone())?;
+    let mut strategy = strategies::register(
+        deps.storage,
+        Asset::Native {
+            denom: old.bond_denom.clone(),
+        },
+        Decimal::one(),
+        None,
+    )?;
     CONFIG.save(
         deps.storage,
         &Config {
-            bond_denom: old.bond_denom,
+            reward_denom: old.bond_denom,
             withdrawal_delay: old.withdrawal_delay,
             // 0.1's opt-in counted at once.
             allocation_delay: 0,
@@ -129,6 +175,7 @@ pub fn run(mut deps: DepsMut, env: &Env, from: &semver::Version) -> Result<u64, 
         .map(|item| item.map(|(_, op)| op))
         .collect::<StdResult<_>>()?;
     for old in &operators {
+        strategy.bonded += old.pool.tokens;
         let op = migrate_operator(old, index, &mut *deps.storage)?;
         OPERATORS.save(deps.storage, &op.address, &op)?;
         MAX_PRIMARY.save(deps.storage, &op.address, &WHOLE_STAKE)?;
@@ -136,6 +183,8 @@ pub fn run(mut deps: DepsMut, env: &Env, from: &semver::Version) -> Result<u64, 
             allocate_legacy_stake(deps.storage, env, withdrawal_delay, old, op)?;
         }
     }
+    STRATEGIES.save(deps.storage, FIRST_STRATEGY, &strategy)?;
+    migrate_delegations(deps.storage)?;
     migrate_slashes(deps.storage)?;
     v0_1::SERVICE_REWARD_INDEX.remove(deps.storage);
     v0_1::SERVICE_STAKE.remove(deps.storage);
@@ -148,26 +197,33 @@ fn migrate_operator(
     index: Decimal256,
     storage: &mut dyn cosmwasm_std::Storage,
 ) -> Result<Operator, ContractError> {
-    let mut op = Operator {
+    let op = Operator {
         address: old.address.clone(),
         commission_bps: old.commission_bps,
         metadata: old.metadata.clone(),
-        pool: old.pool.clone(),
+        // Weight 1: the stake is the pool's tokens, as it was.
+        stake: old.pool.tokens,
         max_magnitude: WHOLE_STAKE,
         encumbered_magnitude: Uint64::zero(),
         allocations: 0,
         slash_factor: old.slash_factor,
         factor_epoch: old.factor_epoch,
         slash_count: old.slash_count,
+    };
+    let pool = Pool {
+        tokens: old.pool.tokens,
+        shares: old.pool.shares,
+        epoch: old.pool.epoch,
         reward_per_share: old.reward_per_share,
     };
+    POOLS.save(storage, (&op.address, FIRST_STRATEGY), &pool)?;
     // 0.1 credited an operator lazily from the index; what it had not credited yet is owed now.
     if old.opted_in && index > old.service_index {
         let owed = rewards::floor(
             Decimal256::from_ratio(old.pool.tokens, 1u8) * (index - old.service_index),
         );
-        let commission = rewards::credit(&mut op, owed);
-        rewards::add_reward(storage, &op.address, commission)?;
+        let own = rewards::credit(storage, &op, owed)?;
+        rewards::add_reward(storage, &op.address, own)?;
     }
     Ok(op)
 }
@@ -211,6 +267,54 @@ fn allocate_legacy_stake(
     Ok(())
 }
 
+/// Delegations become positions in strategy 1, queued withdrawals withdrawals of it, and the
+/// reward indexes of ended pool epochs that pool's.
+fn migrate_delegations(storage: &mut dyn cosmwasm_std::Storage) -> Result<(), ContractError> {
+    let delegations: Vec<v0_1::Delegation> = v0_1::DELEGATIONS
+        .range(storage, None, None, Order::Ascending)
+        .map(|item| item.map(|(_, d)| d))
+        .collect::<StdResult<_>>()?;
+    for old in delegations {
+        let d = Delegation {
+            staker: old.staker,
+            operator: old.operator,
+            positions: vec![Position {
+                strategy_id: FIRST_STRATEGY,
+                shares: old.shares,
+                epoch: old.epoch,
+                reward_index: old.reward_index,
+            }],
+        };
+        DELEGATIONS.save(storage, &d.staker, &d)?;
+    }
+    let withdrawals: Vec<v0_1::Withdrawal> = v0_1::WITHDRAWALS
+        .range(storage, None, None, Order::Ascending)
+        .map(|item| item.map(|(_, w)| w))
+        .collect::<StdResult<_>>()?;
+    for old in withdrawals {
+        let w = Withdrawal {
+            id: old.id,
+            staker: old.staker,
+            operator: old.operator,
+            strategy_id: FIRST_STRATEGY,
+            amount: old.amount,
+            factor_epoch: old.factor_epoch,
+            factor_at_creation: old.factor_at_creation,
+            created_at: old.created_at,
+            release_at: old.release_at,
+        };
+        WITHDRAWALS.save(storage, (&w.staker, w.id), &w)?;
+    }
+    let ended: Vec<((Addr, u64), Decimal256)> = v0_1::EPOCH_REWARD_PER_SHARE
+        .range(storage, None, None, Order::Ascending)
+        .collect::<StdResult<_>>()?;
+    for ((operator, epoch), index) in ended {
+        v0_1::EPOCH_REWARD_PER_SHARE.remove(storage, (&operator, epoch));
+        EPOCH_REWARD_PER_SHARE.save(storage, (&operator, FIRST_STRATEGY, epoch), &index)?;
+    }
+    Ok(())
+}
+
 /// Slash records and the once-per-claim marks, all of them service 1's.
 fn migrate_slashes(storage: &mut dyn cosmwasm_std::Storage) -> Result<(), ContractError> {
     let records: Vec<((Addr, u64), v0_1::SlashRecord)> = v0_1::SLASHES
@@ -235,7 +339,10 @@ fn migrate_slashes(storage: &mut dyn cosmwasm_std::Storage) -> Result<(), Contra
                 reason: "a slash fraction above one".into(),
             })?,
             fraction: old.fraction,
-            bonded_slashed: old.bonded_slashed,
+            bonded_slashed: vec![StrategyAmount {
+                strategy_id: FIRST_STRATEGY,
+                amount: old.bonded_slashed,
+            }],
         };
         SLASHES.save(storage, (&operator, seq), &record)?;
     }

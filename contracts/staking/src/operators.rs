@@ -3,11 +3,11 @@
 use cosmwasm_std::{
     Addr, Decimal256, DepsMut, Env, MessageInfo, Response, Storage, Uint64, Uint128,
 };
-use poi_types::staking::{MAX_COMMISSION_BPS, Operator, OperatorMetadata, Pool, WHOLE_STAKE};
+use poi_types::staking::{Delegation, MAX_COMMISSION_BPS, Operator, OperatorMetadata, WHOLE_STAKE};
 
 use crate::ContractError;
-use crate::pool;
 use crate::state::{DELEGATIONS, MAX_MAGNITUDE, OPERATOR_STAKE, OPERATORS};
+use crate::{delegation, strategies};
 
 const MAX_MONIKER_LEN: usize = 64;
 const MAX_URI_LEN: usize = 256;
@@ -54,8 +54,8 @@ pub fn save(
     after: &Operator,
 ) -> Result<(), ContractError> {
     OPERATORS.save(storage, &after.address, after)?;
-    if before.pool.tokens != after.pool.tokens {
-        OPERATOR_STAKE.save(storage, &after.address, &after.pool.tokens, height)?;
+    if before.stake != after.stake {
+        OPERATOR_STAKE.save(storage, &after.address, &after.stake, height)?;
     }
     if before.max_magnitude != after.max_magnitude {
         MAX_MAGNITUDE.save(storage, &after.address, &after.max_magnitude, height)?;
@@ -63,14 +63,26 @@ pub fn save(
     Ok(())
 }
 
-/// What the operator has bonded to itself.
+/// What a delegation weighs now: the weighted sum of its positions' values.
+pub fn bonded_stake(storage: &dyn Storage, d: &Delegation) -> Result<Uint128, ContractError> {
+    let mut stake = Uint128::zero();
+    for position in &d.positions {
+        let strategy = strategies::load(storage, position.strategy_id)?;
+        let pool = strategies::pool(storage, &d.operator, position.strategy_id)?;
+        let weight = strategies::weigh(&strategy, delegation::value(&pool, position))?;
+        stake = stake
+            .checked_add(weight)
+            .map_err(|_| ContractError::StakeOverflow)?;
+    }
+    Ok(stake)
+}
+
+/// What the operator has bonded to itself, weighted.
 pub fn self_bond(storage: &dyn Storage, operator: &Operator) -> Result<Uint128, ContractError> {
-    Ok(match DELEGATIONS.may_load(storage, &operator.address)? {
-        Some(d) if d.operator == operator.address && d.epoch == operator.pool.epoch => {
-            pool::value(&operator.pool, d.shares)
-        }
-        _ => Uint128::zero(),
-    })
+    match DELEGATIONS.may_load(storage, &operator.address)? {
+        Some(d) if d.operator == operator.address => bonded_stake(storage, &d),
+        _ => Ok(Uint128::zero()),
+    }
 }
 
 pub fn register(
@@ -90,14 +102,13 @@ pub fn register(
         address: info.sender.clone(),
         commission_bps,
         metadata,
-        pool: Pool::default(),
+        stake: Uint128::zero(),
         max_magnitude: WHOLE_STAKE,
         encumbered_magnitude: Uint64::zero(),
         allocations: 0,
         slash_factor: Decimal256::one(),
         factor_epoch: 0,
         slash_count: 0,
-        reward_per_share: Decimal256::zero(),
     };
     OPERATORS.save(deps.storage, &info.sender, &operator)?;
     OPERATOR_STAKE.save(

@@ -1,20 +1,23 @@
 //! Read-only views; lists are paginated and capped.
 
-use cosmwasm_std::{Addr, Deps, Env, Order, StdResult};
+use cosmwasm_std::{Addr, Deps, Env, Order, StdResult, Uint128};
 use cw_storage_plus::Bound;
 use poi_types::staking::{
     AllocationView, AllocationsResponse, Candidate, CandidatesResponse, Config, DEFAULT_PAGE_LIMIT,
-    DelegationResponse, MAX_CANDIDATE_PAGE, MAX_PAGE_LIMIT, Operator, OperatorsResponse,
-    RewardsResponse, Service, ServicesResponse, SlashesResponse, StakeResponse, WithdrawalView,
+    DelegationResponse, MAX_CANDIDATE_PAGE, MAX_PAGE_LIMIT, Operator, OperatorsResponse, PoolView,
+    PoolsResponse, RedelegationResponse, RewardsResponse, Service, ServicesResponse,
+    SlashesResponse, StakeResponse, StrategiesResponse, StrategyAmount, WithdrawalView,
     WithdrawalsResponse,
 };
 
 use crate::ContractError;
 use crate::state::{
-    ALLOCATIONS, CONFIG, COUNTED_MAGNITUDE, DELEGATIONS, OPERATOR_STAKE, OPERATORS, SERVICES,
-    SLASHES, WITHDRAWALS,
+    ALLOCATIONS, CONFIG, COUNTED_MAGNITUDE, DELEGATIONS, OPERATOR_STAKE, OPERATORS, POOLS,
+    REDELEGATIONS, SERVICES, SLASHES, WITHDRAWALS,
 };
-use crate::{allocations, delegation, operators, rewards, services, withdrawals};
+use crate::{
+    allocations, delegation, operators, redelegation, rewards, services, strategies, withdrawals,
+};
 
 fn page_limit(limit: Option<u32>) -> usize {
     limit.unwrap_or(DEFAULT_PAGE_LIMIT).min(MAX_PAGE_LIMIT) as usize
@@ -64,7 +67,7 @@ pub fn allocations(deps: Deps, operator: String) -> Result<AllocationsResponse, 
             item.map(|(service_id, allocation)| AllocationView {
                 service_id,
                 stake: allocations::stake_of(
-                    operator.pool.tokens,
+                    operator.stake,
                     allocation.magnitude,
                     operator.max_magnitude,
                 ),
@@ -147,15 +150,63 @@ pub fn delegation(deps: Deps, staker: String) -> Result<DelegationResponse, Cont
     let Some(d) = DELEGATIONS.may_load(deps.storage, &staker)? else {
         return Ok(DelegationResponse {
             delegation: None,
-            value: Default::default(),
+            values: vec![],
+            stake: Uint128::zero(),
         });
     };
-    let operator = operators::load(deps.storage, &d.operator)?;
-    let value = delegation::value(&operator, &d);
+    let values = d
+        .positions
+        .iter()
+        .map(|p| {
+            let pool = strategies::pool(deps.storage, &d.operator, p.strategy_id)?;
+            Ok(StrategyAmount {
+                strategy_id: p.strategy_id,
+                amount: delegation::value(&pool, p),
+            })
+        })
+        .collect::<StdResult<_>>()?;
     Ok(DelegationResponse {
+        stake: operators::bonded_stake(deps.storage, &d)?,
         delegation: Some(d),
-        value,
+        values,
     })
+}
+
+pub fn redelegation(
+    deps: Deps,
+    env: Env,
+    staker: String,
+) -> Result<RedelegationResponse, ContractError> {
+    let staker = deps.api.addr_validate(&staker)?;
+    let Some(r) = REDELEGATIONS.may_load(deps.storage, &staker)? else {
+        return Ok(RedelegationResponse {
+            redelegation: None,
+            owed: vec![],
+            released: false,
+        });
+    };
+    Ok(RedelegationResponse {
+        owed: redelegation::owed(deps.storage, &r, env.block.time)?,
+        released: r.release_at <= env.block.time,
+        redelegation: Some(r),
+    })
+}
+
+pub fn strategies(deps: Deps) -> Result<StrategiesResponse, ContractError> {
+    Ok(StrategiesResponse {
+        strategies: strategies::all(deps.storage)?,
+    })
+}
+
+pub fn pools(deps: Deps, operator: String) -> Result<PoolsResponse, ContractError> {
+    let operator = deps.api.addr_validate(&operator)?;
+    // At most MAX_STRATEGIES entries.
+    let pools = POOLS
+        .prefix(&operator)
+        .range(deps.storage, None, None, Order::Ascending)
+        .map(|item| item.map(|(strategy_id, pool)| PoolView { strategy_id, pool }))
+        .collect::<StdResult<_>>()?;
+    Ok(PoolsResponse { pools })
 }
 
 pub fn operator_stake_at(

@@ -117,12 +117,8 @@ pub fn update(
 
 /// Makes a pending slasher whose time has come the slasher.
 fn settle_slasher(service: &mut Service, env: &Env) {
-    if service
-        .pending_slasher
-        .as_ref()
-        .is_some_and(|p| p.effective_at <= env.block.time)
-    {
-        let pending = service.pending_slasher.take().expect("checked above");
+    let now = env.block.time;
+    if let Some(pending) = service.pending_slasher.take_if(|p| p.is_effective(now)) {
         service.slasher = pending.address;
     }
 }

@@ -1,34 +1,54 @@
-//! Slashing: one bounded-cost cut of an operator's bonded pool, the size of a part of the slice
-//! allocated to the slashing service, plus a slash-factor entry that queued withdrawals read when
-//! they complete.
+//! Slashing: one bounded-cost cut of each of an operator's pools (at most one per strategy), the
+//! size of a part of the slice allocated to the slashing service, plus a slash-factor entry that
+//! queued withdrawals of every strategy read when they complete.
 
 use cosmwasm_std::{
-    BankMsg, CosmosMsg, Decimal256, DepsMut, Empty, Env, MessageInfo, Response, Timestamp, Uint64,
-    Uint128, Uint256, coins,
+    CosmosMsg, Decimal256, DepsMut, Empty, Env, MessageInfo, Response, Timestamp, Uint64, Uint128,
+    Uint256,
 };
 use poi_types::staking::events;
 use poi_types::staking::{
-    Allocation, AllocationChange, Config, SlashDestination, SlashRecord, WHOLE_STAKE,
+    Allocation, AllocationChange, Config, Operator, SlashRecord, StrategyAmount, WHOLE_STAKE,
 };
 
 use crate::ContractError;
 use crate::pool;
 use crate::state::{CONFIG, EPOCH_REWARD_PER_SHARE, SLASH_FACTORS, SLASHED_CLAIMS, SLASHES};
-use crate::{allocations, operators, services};
+use crate::{allocations, operators, services, strategies};
 
 const MAX_REASON_LEN: usize = 256;
 
-/// Sends slashed tokens where the configuration says.
-pub fn destination_msg(config: &Config, amount: Uint128) -> CosmosMsg {
-    let amount = coins(amount.u128(), &config.bond_denom);
-    match &config.slash_destination {
-        SlashDestination::Burn {} => BankMsg::Burn { amount }.into(),
-        SlashDestination::Address { address } => BankMsg::Send {
-            to_address: address.clone(),
-            amount,
+/// Cuts `fraction` of each of the operator's pools; what was taken of each, and the messages that
+/// send it where the configuration says.
+fn cut_pools(
+    storage: &mut dyn cosmwasm_std::Storage,
+    config: &Config,
+    op: &mut Operator,
+    fraction: Decimal256,
+) -> Result<(Vec<StrategyAmount>, Vec<CosmosMsg>), ContractError> {
+    let (mut taken, mut msgs) = (vec![], vec![]);
+    for (mut strategy, before) in strategies::pools(storage, &op.address)? {
+        let mut after = before.clone();
+        let amount = pool::slash(&mut after, fraction);
+        if amount.is_zero() {
+            continue;
         }
-        .into(),
+        if after.epoch != before.epoch {
+            // The pool's shares are void from here on; they earn rewards up to this point only.
+            EPOCH_REWARD_PER_SHARE.save(
+                storage,
+                (&op.address, strategy.id, before.epoch),
+                &before.reward_per_share,
+            )?;
+        }
+        strategies::save_pool(storage, op, &mut strategy, &before, &after)?;
+        msgs.push(strategies::slashed_msg(config, &strategy.asset, amount)?);
+        taken.push(StrategyAmount {
+            strategy_id: strategy.id,
+            amount,
+        });
     }
+    Ok((taken, msgs))
 }
 
 /// What a service's slasher asks for; see `ExecuteMsg::Slash`.
@@ -151,7 +171,7 @@ pub fn slash(
 
     // The snapshot of a height is the slice at its start, before that block's changes; without
     // one, the slice now is what is at risk.
-    let at_risk = allocations::stake_of(after.pool.tokens, slashable, after.max_magnitude);
+    let at_risk = allocations::stake_of(after.stake, slashable, after.max_magnitude);
     let stake_at_snapshot = match snapshot_height {
         Some(height) => allocations::stake_at(deps.storage, service_id, &operator, height)?,
         None => at_risk,
@@ -160,15 +180,7 @@ pub fn slash(
     let magnitude = magnitude_to_cut(bps, slashable, stake_at_snapshot, at_risk);
     let fraction = Decimal256::from_ratio(magnitude.u64(), after.max_magnitude.u64());
 
-    let taken = pool::slash(&mut after.pool, fraction);
-    if after.pool.epoch != before.pool.epoch {
-        // The pool's shares are void from here on; they earn rewards up to this point only.
-        EPOCH_REWARD_PER_SHARE.save(
-            deps.storage,
-            (&operator, before.pool.epoch),
-            &before.reward_per_share,
-        )?;
-    }
+    let (taken, msgs) = cut_pools(deps.storage, &config, &mut after, fraction)?;
     after.slash_factor *= Decimal256::one() - fraction;
     SLASH_FACTORS.save(
         deps.storage,
@@ -220,7 +232,8 @@ pub fn slash(
     };
     SLASHES.save(deps.storage, (&operator, after.slash_count), &record)?;
 
-    let mut response = Response::new()
+    let response = Response::new()
+        .add_messages(msgs)
         .add_attribute("action", "slash")
         .add_attribute(events::SERVICE_ID, service_id.to_string())
         .add_attribute("operator", operator)
@@ -228,9 +241,11 @@ pub fn slash(
         .add_attribute("bps", bps.to_string())
         .add_attribute("snapshot_height", snapshot_height.to_string())
         .add_attribute("fraction", fraction.to_string())
-        .add_attribute("bonded_slashed", taken);
-    if !taken.is_zero() {
-        response = response.add_message(destination_msg(&config, taken));
-    }
+        .add_attributes(record.bonded_slashed.iter().map(|t| {
+            (
+                format!("bonded_slashed_{}", t.strategy_id),
+                t.amount.to_string(),
+            )
+        }));
     Ok(response)
 }

@@ -2,20 +2,29 @@
 
 use cosmwasm_std::{Addr, Decimal256, Empty, Uint64, Uint128};
 use cw_controllers::Admin;
-use cw_storage_plus::{Item, Map, SnapshotMap, Strategy};
+use cw_storage_plus::{Item, Map, SnapshotMap, Strategy as Checkpoints};
 use poi_types::staking::{
-    Allocation, Config, Delegation, Operator, Service, SlashRecord, Withdrawal,
+    Allocation, Config, Delegation, Operator, Pool, Redelegation, Service, SlashRecord, Strategy,
+    Withdrawal,
 };
 
 pub const CONFIG: Item<Config> = Item::new("config");
 pub const ADMIN: Admin = Admin::new("admin");
 pub const OPERATORS: Map<&Addr, Operator> = Map::new("operators");
-/// One delegation per staker.
+/// One delegation per staker, with its positions in every strategy.
 pub const DELEGATIONS: Map<&Addr, Delegation> = Map::new("delegations");
+pub const STRATEGIES: Map<u16, Strategy> = Map::new("strategies");
+/// Strategy ids by asset: ("native", denom) or ("cw20", token address).
+pub const STRATEGY_IDS: Map<(&str, &str), u16> = Map::new("strategy_ids");
+/// What is bonded to each operator in each strategy, by (operator, strategy): an operator's pools
+/// are one prefix of at most `MAX_STRATEGIES` entries.
+pub const POOLS: Map<(&Addr, u16), Pool> = Map::new("pools");
 /// Queued withdrawals by (staker, id); ids grow with time, so id order is release order.
 pub const WITHDRAWALS: Map<(&Addr, u64), Withdrawal> = Map::new("withdrawals");
 pub const OPEN_WITHDRAWALS: Map<&Addr, u32> = Map::new("open_withdrawals");
 pub const NEXT_WITHDRAWAL_ID: Item<u64> = Item::new("next_withdrawal_id");
+/// Each staker's redelegation still answerable for its old operator's faults; one at a time.
+pub const REDELEGATIONS: Map<&Addr, Redelegation> = Map::new("redelegations");
 /// The slash factor after the slashes at each time: (operator, time in ns) -> (factor epoch, factor).
 /// A withdrawal reads the last entry at or before its release time: one lookup, however long the
 /// history.
@@ -28,10 +37,10 @@ pub const SLASHED_CLAIMS: Map<(u32, &Addr, u64), Empty> = Map::new("service_slas
 
 /// Rewards each address can claim: delegator rewards and operator commission, once settled.
 pub const REWARDS: Map<&Addr, Uint128> = Map::new("rewards");
-/// An operator's `reward_per_share` when a full slash ended a pool epoch: shares of that epoch
-/// earn up to it and no further.
-pub const EPOCH_REWARD_PER_SHARE: Map<(&Addr, u64), Decimal256> =
-    Map::new("epoch_reward_per_share");
+/// A pool's `reward_per_share` when a full slash ended one of its epochs, by (operator, strategy,
+/// epoch): shares of that epoch earn up to it and no further.
+pub const EPOCH_REWARD_PER_SHARE: Map<(&Addr, u16, u64), Decimal256> =
+    Map::new("pool_epoch_reward_per_share");
 
 pub const SERVICES: Map<u32, Service> = Map::new("services");
 pub const NEXT_SERVICE_ID: Item<u32> = Item::new("next_service_id");
@@ -42,19 +51,19 @@ pub const ALLOCATIONS: Map<(&Addr, u32), Allocation> = Map::new("allocations");
 /// changes reads those only, however many services it serves.
 pub const PENDING_ALLOCATIONS: Map<(&Addr, u32), Empty> = Map::new("pending_allocations");
 
-/// Each operator's bonded stake, readable at past heights.
+/// Each operator's stake (the weighted sum of its pools), readable at past heights.
 pub const OPERATOR_STAKE: SnapshotMap<&Addr, Uint128> = SnapshotMap::new(
     "operator_stake",
     "operator_stake__checkpoints",
     "operator_stake__changelog",
-    Strategy::EveryBlock,
+    Checkpoints::EveryBlock,
 );
 /// Each operator's `max_magnitude`, readable at past heights (it moves only when slashed).
 pub const MAX_MAGNITUDE: SnapshotMap<&Addr, Uint64> = SnapshotMap::new(
     "max_magnitude",
     "max_magnitude__checkpoints",
     "max_magnitude__changelog",
-    Strategy::EveryBlock,
+    Checkpoints::EveryBlock,
 );
 /// Counted magnitudes by (service, operator), readable at past heights; only those above zero
 /// are present now, so a service's prefix lists its committee candidates. Allocated stake at a
@@ -64,5 +73,5 @@ pub const COUNTED_MAGNITUDE: SnapshotMap<(u32, &Addr), Uint64> = SnapshotMap::ne
     "counted_magnitude",
     "counted_magnitude__checkpoints",
     "counted_magnitude__changelog",
-    Strategy::EveryBlock,
+    Checkpoints::EveryBlock,
 );

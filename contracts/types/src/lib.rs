@@ -5,6 +5,7 @@
 //! client is decoded with exactly the type the contract wrote it with.
 
 pub mod consensus;
+pub mod cw20;
 pub mod cw721;
 pub mod denom;
 pub mod hash;

@@ -1,8 +1,9 @@
 //! The restaking contract: messages and the records it stores.
 //!
-//! Stakers bond the bond denom to one operator. Each operator's bonded stake is a pool of tokens
-//! and shares, so a slash cuts the pool once and every delegator's value follows, however many
-//! there are. The same stake secures several *services* (poi's consensus contract is one): the
+//! Stakers bond assets to one operator. Each asset the admin accepts is a *strategy* (a bank denom
+//! or a cw20 token) with a fixed weight per token; an operator's stake is the weighted sum of what
+//! is bonded to it. Each (operator, strategy) bond is a pool of tokens and shares, so a slash cuts
+//! each of the operator's pools once and every delegator's value follows, however many there are. The same stake secures several *services* (poi's consensus contract is one): the
 //! operator allocates a unique slice of it to each, as a *magnitude*, a fixed-point part of its
 //! stake. A service's slasher can cut only the slice allocated to it, and a cut lowers the
 //! operator's total magnitude by the same amount, so every other service keeps the stake it had.
@@ -11,7 +12,7 @@
 //! `amount × factor(at release) / factor(at creation)` when it completes.
 
 use cosmwasm_schema::{QueryResponses, cw_serde};
-use cosmwasm_std::{Addr, Decimal256, Timestamp, Uint64, Uint128, Uint256};
+use cosmwasm_std::{Addr, Decimal, Decimal256, Timestamp, Uint64, Uint128, Uint256};
 
 pub use cw_controllers::AdminResponse;
 
@@ -27,6 +28,10 @@ pub const MAX_CANDIDATE_PAGE: u32 = 256;
 pub const WHOLE_STAKE: Uint64 = Uint64::new(1_000_000_000_000_000_000);
 /// Most services one operator allocates to at once: what a delegation or a slash may touch.
 pub const MAX_ALLOCATIONS_PER_OPERATOR: u32 = 32;
+/// Most strategies the contract accepts: what a slash or a reward payment may touch per operator.
+pub const MAX_STRATEGIES: u16 = 16;
+/// Instantiation registers the bond denom as this strategy (and migration from 0.1 does too).
+pub const FIRST_STRATEGY: u16 = 1;
 
 /// Where slashed tokens go.
 #[cw_serde]
@@ -41,7 +46,8 @@ pub enum SlashDestination {
 /// The admin is kept apart, as `cw_controllers::Admin`: query it with `QueryMsg::Admin`.
 #[cw_serde]
 pub struct Config {
-    pub bond_denom: String,
+    /// The denom services pay rewards in (`DistributeRewards`) and stakers claim them in.
+    pub reward_denom: String,
     /// Seconds between undelegating and being able to withdraw; slashable all that time. A
     /// deallocated slice stays slashable as long, and a service's new slasher waits twice as long.
     pub withdrawal_delay: u64,
@@ -58,12 +64,46 @@ pub struct Config {
 pub struct InstantiateMsg {
     /// Defaults to the instantiating account.
     pub admin: Option<String>,
+    /// Registered as strategy 1 (weight 1, no cap) and used as the reward denom.
     pub bond_denom: String,
     pub withdrawal_delay: u64,
     pub allocation_delay: u64,
     pub min_self_bond: Uint128,
     pub max_open_withdrawals: u32,
     pub slash_destination: SlashDestination,
+}
+
+/// A token stakers can bond.
+#[cw_serde]
+pub enum Asset {
+    /// A bank denom, IBC-bridged ones (`ibc/...`) and token-factory ones included.
+    Native { denom: String },
+    /// A cw20 token contract; bonded by `send`ing it to this contract (see [`ReceiveMsg`]).
+    Cw20 { address: String },
+}
+
+/// An asset accepted as stake, with what a token of it weighs.
+#[cw_serde]
+pub struct Strategy {
+    pub id: u16,
+    pub asset: Asset,
+    /// Stake weight per token, fixed for the strategy's life: every operator's stake is a sum of
+    /// `tokens × weight`, and a weight that moved would move every operator's stake and quorum
+    /// share at once. To re-weigh an asset, the admin closes its strategy (cap zero) and adds a new
+    /// one; stakers move over at their own pace.
+    pub weight: Decimal,
+    /// Most tokens bonded in the strategy over all operators; `None`: no cap. Lowering it below
+    /// what is bonded refuses new bonds only.
+    pub cap: Option<Uint128>,
+    /// Tokens bonded in it now (queued withdrawals excluded).
+    pub bonded: Uint128,
+}
+
+/// An amount of one strategy's asset.
+#[cw_serde]
+pub struct StrategyAmount {
+    pub strategy_id: u16,
+    pub amount: Uint128,
 }
 
 /// A service the stake can secure: an account allowed to slash the slices allocated to it.
@@ -88,11 +128,17 @@ pub struct PendingSlasher {
     pub effective_at: Timestamp,
 }
 
+impl PendingSlasher {
+    pub fn is_effective(&self, now: Timestamp) -> bool {
+        self.effective_at <= now
+    }
+}
+
 impl Service {
     /// Who may slash at `now`.
     pub fn slasher_at(&self, now: Timestamp) -> &Addr {
         match &self.pending_slasher {
-            Some(p) if p.effective_at <= now => &p.address,
+            Some(p) if p.is_effective(now) => &p.address,
             _ => &self.slasher,
         }
     }
@@ -133,7 +179,8 @@ pub struct OperatorMetadata {
     pub uri: Option<String>,
 }
 
-/// An operator's bonded stake: tokens and the shares its delegators hold of them.
+/// What is bonded to an operator in one strategy: tokens and the shares its delegators hold of
+/// them.
 ///
 /// A slash of everything empties the pool; the `epoch` then moves on so shares from before the
 /// slash are worth nothing and new deposits start from a clean pool, without a division by zero or
@@ -144,6 +191,8 @@ pub struct Pool {
     pub tokens: Uint128,
     pub shares: Uint256,
     pub epoch: u64,
+    /// Delegator rewards per share of this pool, ever growing (reward tokens per share).
+    pub reward_per_share: Decimal256,
 }
 
 #[cw_serde]
@@ -151,9 +200,10 @@ pub struct Operator {
     pub address: Addr,
     pub commission_bps: u16,
     pub metadata: OperatorMetadata,
-    pub pool: Pool,
+    /// The weighted sum of its pools: `Σ floor(tokens × weight)` over the strategies bonded to it.
+    pub stake: Uint128,
     /// The magnitude of the whole pool: [`WHOLE_STAKE`] less every slice slashed since the last
-    /// full slash. A slice of magnitude `m` is `m / max_magnitude` of the pool.
+    /// full slash. A slice of magnitude `m` is `m / max_magnitude` of every pool.
     pub max_magnitude: Uint64,
     /// Allocated, pending or still slashable after a decrease; never above `max_magnitude`.
     pub encumbered_magnitude: Uint64,
@@ -165,18 +215,25 @@ pub struct Operator {
     /// Moves on after a 100% slash, which leaves the factor at zero.
     pub factor_epoch: u64,
     pub slash_count: u64,
-    /// Delegator rewards per pool share, ever growing (tokens per share).
-    pub reward_per_share: Decimal256,
 }
 
+/// A staker's bond to its one operator, a position per strategy.
 #[cw_serde]
 pub struct Delegation {
     pub staker: Addr,
     pub operator: Addr,
+    /// At most [`MAX_STRATEGIES`], by strategy id.
+    pub positions: Vec<Position>,
+}
+
+/// Shares of the operator's pool of one strategy.
+#[cw_serde]
+pub struct Position {
+    pub strategy_id: u16,
     pub shares: Uint256,
     /// The pool epoch the shares belong to; shares of an older epoch were slashed away.
     pub epoch: u64,
-    /// The operator's `reward_per_share` this delegation has been credited up to.
+    /// The pool's `reward_per_share` this position has been credited up to.
     pub reward_index: Decimal256,
 }
 
@@ -185,8 +242,26 @@ pub struct Withdrawal {
     pub id: u64,
     pub staker: Addr,
     pub operator: Addr,
+    pub strategy_id: u16,
     /// Tokens as undelegated, before any slash during the delay.
     pub amount: Uint128,
+    pub factor_epoch: u64,
+    pub factor_at_creation: Decimal256,
+    pub created_at: Timestamp,
+    pub release_at: Timestamp,
+}
+
+/// A delegation moved to another operator, still answerable for the old operator's faults until
+/// `release_at`: what the old operator's slashes before then take of the moved amounts is taken
+/// from the staker's positions at the new operator when the redelegation is settled.
+#[cw_serde]
+pub struct Redelegation {
+    pub staker: Addr,
+    pub from: Addr,
+    pub to: Addr,
+    /// What was moved of each strategy, before any slash of `from` during the delay; it cannot be
+    /// undelegated until the redelegation is settled.
+    pub amounts: Vec<StrategyAmount>,
     pub factor_epoch: u64,
     pub factor_at_creation: Decimal256,
     pub created_at: Timestamp,
@@ -211,8 +286,8 @@ pub struct SlashRecord {
     pub magnitude: Uint64,
     /// The part of the operator's whole stake that was cut (`magnitude / max_magnitude`).
     pub fraction: Decimal256,
-    /// Taken from the bonded pool at once; queued withdrawals lose their part when they complete.
-    pub bonded_slashed: Uint128,
+    /// Taken from each bonded pool at once; queued withdrawals lose their part when they complete.
+    pub bonded_slashed: Vec<StrategyAmount>,
 }
 
 #[cw_serde]
@@ -233,11 +308,23 @@ pub enum ExecuteMsg {
     /// Anyone: make the operator's increases whose delay has passed count, and release decreases
     /// past their release time.
     ApplyAllocations { operator: String },
-    /// Bond the attached bond-denom funds to `operator`. A staker delegates to one operator at a
-    /// time; moving to another goes through a withdrawal.
+    /// Bond the attached funds, one coin of a native strategy's denom, to `operator`. A staker
+    /// delegates to one operator at a time; moving to another goes through a withdrawal.
     Delegate { operator: String },
-    /// Queue `amount` of the sender's bonded stake for withdrawal after the delay.
-    Undelegate { amount: Uint128 },
+    /// A cw20 strategy's token contract, on a `send` to this contract: bonds the tokens sent as
+    /// the message in it ([`ReceiveMsg`]) says.
+    Receive(crate::cw20::Cw20ReceiveMsg),
+    /// Queue `amount` of the sender's bond in a strategy for withdrawal after the delay.
+    Undelegate { strategy_id: u16, amount: Uint128 },
+    /// Move the sender's whole delegation to another operator at once, without a withdrawal. The
+    /// moved stake counts for the new operator from this block, stays answerable for the old
+    /// operator's faults for the withdrawal delay, and cannot be undelegated until then. One
+    /// redelegation at a time.
+    Redelegate { operator: String },
+    /// Anyone, after its release time: take what the old operator's slashes cost a staker's
+    /// redelegation out of its positions at the new operator, and end it. The staker's own next
+    /// `Undelegate` or `Redelegate` does the same.
+    SettleRedelegation { staker: String },
     /// Pay out released withdrawals, oldest first, at most `limit` (capped) of them.
     CompleteWithdrawals { limit: Option<u32> },
     /// The service's slasher only: cut `bps` of the stake the operator allocated to the service at
@@ -268,6 +355,17 @@ pub enum ExecuteMsg {
         slasher: String,
         max_slash_bps: u16,
     },
+    /// Admin only: accept an asset as stake. The id is in the `strategy_id` event attribute.
+    AddStrategy {
+        asset: Asset,
+        weight: Decimal,
+        cap: Option<Uint128>,
+    },
+    /// Admin only: set a strategy's cap (`None`: no cap; zero closes it to new bonds).
+    SetStrategyCap {
+        strategy_id: u16,
+        cap: Option<Uint128>,
+    },
     /// Admin only. A new slasher takes over twice the withdrawal delay later.
     UpdateService {
         service_id: u32,
@@ -275,8 +373,8 @@ pub enum ExecuteMsg {
         uri: Option<String>,
         slasher: Option<String>,
     },
-    /// Pay the attached bond-denom funds as rewards to an operator's pool; its commission comes
-    /// first.
+    /// Pay the attached reward-denom funds as rewards to an operator; its commission comes first,
+    /// the rest goes to its pools by their weighted stake.
     DistributeRewards { operator: String },
     /// Pay out the sender's rewards: as a delegator, and as an operator its commission.
     ClaimRewards {},
@@ -298,8 +396,13 @@ pub enum QueryMsg {
         start_after: Option<u32>,
         limit: Option<u32>,
     },
+    #[returns(StrategiesResponse)]
+    Strategies {},
     #[returns(Operator)]
     Operator { address: String },
+    /// The operator's pools, by strategy id.
+    #[returns(PoolsResponse)]
+    Pools { operator: String },
     #[returns(OperatorsResponse)]
     Operators {
         start_after: Option<String>,
@@ -307,7 +410,7 @@ pub enum QueryMsg {
     },
     #[returns(DelegationResponse)]
     Delegation { staker: String },
-    /// The operator's bonded stake at the start of block `height`.
+    /// The operator's (weighted) stake at the start of block `height`.
     #[returns(StakeResponse)]
     OperatorStakeAt { operator: String, height: u64 },
     /// The stake the operator allocated to the service, as counted at the start of block `height`.
@@ -331,6 +434,9 @@ pub enum QueryMsg {
         start_after: Option<String>,
         limit: Option<u32>,
     },
+    /// The staker's redelegation in flight, if any.
+    #[returns(RedelegationResponse)]
+    Redelegation { staker: String },
     #[returns(WithdrawalsResponse)]
     Withdrawals {
         staker: String,
@@ -355,6 +461,37 @@ pub struct RewardsResponse {
 
 #[cw_serde]
 pub struct MigrateMsg {}
+
+/// What a cw20 `send` to the staking contract carries in its `msg`.
+#[cw_serde]
+pub enum ReceiveMsg {
+    /// Bond the tokens sent to `operator`, on behalf of the account that sent them.
+    Delegate { operator: String },
+}
+
+#[cw_serde]
+pub struct RedelegationResponse {
+    pub redelegation: Option<Redelegation>,
+    /// What the old operator's slashes have taken of each moved amount so far.
+    pub owed: Vec<StrategyAmount>,
+    pub released: bool,
+}
+
+#[cw_serde]
+pub struct StrategiesResponse {
+    pub strategies: Vec<Strategy>,
+}
+
+#[cw_serde]
+pub struct PoolView {
+    pub strategy_id: u16,
+    pub pool: Pool,
+}
+
+#[cw_serde]
+pub struct PoolsResponse {
+    pub pools: Vec<PoolView>,
+}
 
 #[cw_serde]
 pub struct ServicesResponse {
@@ -396,8 +533,10 @@ pub struct OperatorsResponse {
 #[cw_serde]
 pub struct DelegationResponse {
     pub delegation: Option<Delegation>,
-    /// What the shares are worth now, after every slash so far.
-    pub value: Uint128,
+    /// What each position's shares are worth now, after every slash so far, by strategy id.
+    pub values: Vec<StrategyAmount>,
+    /// The weighted sum of those values.
+    pub stake: Uint128,
 }
 
 #[cw_serde]
@@ -429,4 +568,6 @@ pub mod events {
     pub const CLAIM_ID: &str = crate::consensus::events::CLAIM_ID;
     /// The id `RegisterService` gave the new service.
     pub const SERVICE_ID: &str = "service_id";
+    /// The id `AddStrategy` gave the new strategy.
+    pub const STRATEGY_ID: &str = "strategy_id";
 }

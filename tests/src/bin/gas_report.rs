@@ -37,11 +37,14 @@ fn main() -> ExitCode {
         }),
         "staking" => poi_tests::vm::staking_gas_report(&wasm).map(|table| {
             let sizes = poi_tests::vm::STAKING_SIZES;
-            let header: Vec<String> = sizes.iter().map(|n| format!("state size {n}")).collect();
+            let header: Vec<String> = sizes
+                .iter()
+                .map(|(n, k)| format!("size {n}, {k} strategies"))
+                .collect();
+            let (last_size, last_strategies) = sizes[sizes.len() - 1];
             println!(
-                "| message | {} | ≈ SDK gas at {} |",
+                "| message | {} | ≈ SDK gas at size {last_size}, {last_strategies} strategies |",
                 header.join(" | "),
-                sizes[sizes.len() - 1]
             );
             println!("|---|{}---:|", "---:|".repeat(sizes.len()));
             for (step, gas) in table {

@@ -7,11 +7,15 @@ use poi_types::staking::MAX_STRATEGIES;
 
 const ARTIFACT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../artifacts/poi_staking.wasm");
 
+fn artifact() -> Vec<u8> {
+    std::fs::read(ARTIFACT)
+        .unwrap_or_else(|e| panic!("{ARTIFACT}: {e}; build it with 'make wasm' first"))
+}
+
 #[test]
 #[ignore = "needs the optimised artefacts in artifacts/ (`make wasm`); `make test` runs it"]
 fn no_message_costs_more_as_operators_delegators_and_history_grow() {
-    let wasm = std::fs::read(ARTIFACT)
-        .unwrap_or_else(|e| panic!("{ARTIFACT}: {e}; build it with 'make wasm' first"));
+    let wasm = artifact();
     let small =
         staking_gas_at_size(&wasm, 1, MAX_STRATEGIES).expect("every message succeeds in the VM");
     let large =
@@ -35,8 +39,7 @@ fn no_message_costs_more_as_operators_delegators_and_history_grow() {
 #[test]
 #[ignore = "needs the optimised artefacts in artifacts/ (`make wasm`); `make test` runs it"]
 fn only_slashes_and_reward_payments_grow_with_strategies_and_only_up_to_the_cap() {
-    let wasm = std::fs::read(ARTIFACT)
-        .unwrap_or_else(|e| panic!("{ARTIFACT}: {e}; build it with 'make wasm' first"));
+    let wasm = artifact();
     let few = staking_gas_at_size(&wasm, 1, 2).expect("every message succeeds in the VM");
     let most =
         staking_gas_at_size(&wasm, 1, MAX_STRATEGIES).expect("every message succeeds in the VM");
@@ -89,8 +92,7 @@ fn migrating_a_deployed_0_1_contract_keeps_every_stake_withdrawal_and_reward() {
         CHECKSUM_0_1,
         "the fixture is the deployed 0.1 artefact"
     );
-    let new = std::fs::read(ARTIFACT)
-        .unwrap_or_else(|e| panic!("{ARTIFACT}: {e}; build it with 'make wasm' first"));
+    let new = artifact();
 
     // A 0.1 contract with history: two operators opted in (one opts out again), a delegator, a
     // slash, a queued withdrawal and rewards paid to one operator and to the whole service.

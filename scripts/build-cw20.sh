@@ -5,7 +5,9 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cache="${POI_CACHE:-$HOME/.cache/poi}"
-target="${CARGO_TARGET_DIR:-$cache/target}"
+# Its own target directory: the e2e tests run beside the unit tests' cargo, and a build in the
+# shared one waits for that cargo's lock.
+target="$cache/target-cw20"
 wasm_opt="${WASM_OPT:-$cache/node/node_modules/.bin/wasm-opt}"
 out="$cache/cw20/cw20_base.wasm"
 

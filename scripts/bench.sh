@@ -113,12 +113,13 @@ other operators allocated to poi's service, that many delegators of the operator
 many slashes in its history, the operator under test serving that many services (capped at the 32 an
 operator may serve: 2 at size 1, 32 at 100 and 1000) and bonded in a number of strategies (the bond
 denom and a cw20 token, then up to the 16 the contract accepts), and a staker one withdrawal short
-of the cap. No message loops over delegators, operators, services or history, so each row stays
-flat as the state grows (\`tests/tests/staking_vm.rs\` checks it within 5%, at 16 strategies). A
-slash and a reward payment touch each of the operator's pools, one per strategy, so those two rows
-grow from 2 to 16 strategies and no further (the test bounds them); every other row stays flat
-there too. The slash is of the operator with 1, 100 and 1000 delegators and 2 or 32 allocations: it
-cuts each share pool once and touches the slashing service's slice only.
+of the cap. No message loops over delegators, operators, services, history or the operator's
+strategies, so each row stays flat as the state grows (\`tests/tests/staking_vm.rs\` checks it
+within 5%, from 1 to 1000 at 16 strategies and from 2 to 16 strategies). A slash moves the
+operator's slash factor and a reward payment its reward accumulator; each pool catches up when
+next touched, and \`collect_slashed\` sends what slashes took of one pool. The slash is of the
+operator with 1, 100 and 1000 delegators and 2 or 32 allocations: it touches no pool and the
+slashing service's slice only.
 
 $staking_table
 

@@ -8,7 +8,7 @@ use cosmwasm_std::{Decimal, Uint128};
 use poi_types::cw20::Cw20ExecuteMsg;
 use poi_types::staking::{
     AllocationsResponse, Asset, DelegationResponse, ExecuteMsg, FIRST_STRATEGY, OperatorMetadata,
-    QueryMsg, ReceiveMsg, RedelegationResponse, RewardsResponse, ServicesResponse,
+    PoolsResponse, QueryMsg, ReceiveMsg, RedelegationResponse, RewardsResponse, ServicesResponse,
     StrategiesResponse, WithdrawalsResponse,
 };
 
@@ -69,6 +69,18 @@ pub enum StakingCommand {
     SettleRedelegation {
         #[arg(long)]
         staker: Option<String>,
+    },
+    /// An operator's pools as of now, one per strategy, with the slashed tokens not yet sent.
+    Pools {
+        #[arg(long)]
+        operator: String,
+    },
+    /// Anyone: send what an operator's slashes took of its pool in a strategy where slashes go.
+    CollectSlashed {
+        #[arg(long)]
+        operator: String,
+        #[arg(long, default_value_t = FIRST_STRATEGY)]
+        strategy: u16,
     },
     /// The assets accepted as stake, their weights, caps and what is bonded.
     Strategies,
@@ -276,6 +288,15 @@ pub fn run(cmd: StakingCommand, s: &StakingSession) -> Result<()> {
                 None => (s.signer)()?.address.to_string(),
             };
             s.execute(&ExecuteMsg::SettleRedelegation { staker })
+        }
+        StakingCommand::Pools { operator } => {
+            s.query::<PoolsResponse>(&QueryMsg::Pools { operator })
+        }
+        StakingCommand::CollectSlashed { operator, strategy } => {
+            s.execute(&ExecuteMsg::CollectSlashed {
+                operator,
+                strategy_id: strategy,
+            })
         }
         StakingCommand::Strategies => s.query::<StrategiesResponse>(&QueryMsg::Strategies {}),
         StakingCommand::AddStrategy {

@@ -33,14 +33,15 @@ stake = lambda who, when: (before if when == 0 else after)[who][1]
 # is on the right side of the two false ones); the sleeper is a no-show on all three.
 for who in ["honest1", "honest2", "honest3"]:
     expect(f"{who} stake", stake(who, 1), stake(who, 0))
-# A slash takes its share of the stake rounded up (staking's pool arithmetic).
-slashed = lambda s, bps: s - -(-s * bps // 10000)
+# A slash lowers the operator's slash factor by its bps of the whole (each operator allocates all
+# of its stake to poi); its pool, untouched between slashes, keeps its tokens times the factor,
+# rounded down once (staking's pool arithmetic).
+from fractions import Fraction
+from math import floor, prod
+kept = lambda s, *bps: floor(s * prod(Fraction(10000 - b, 10000) for b in bps))
 wrong, absent = params["wrong_vote_slash_bps"], params["no_show_slash_bps"]
-expect("liar stake", stake("liar", 1), slashed(stake("liar", 0), wrong))
-s = stake("sleeper", 0)
-for _ in range(3):
-    s = slashed(s, absent)
-expect("sleeper stake", stake("sleeper", 1), s)
+expect("liar stake", stake("liar", 1), kept(stake("liar", 0), wrong))
+expect("sleeper stake", stake("sleeper", 1), kept(stake("sleeper", 0), absent, absent, absent))
 # Each balance changed by what the protocol paid or took, less the gas its transactions cost.
 fees = load("fees.txt")
 net = lambda who: after[who][0] - before[who][0] + fees[who][0]

@@ -56,10 +56,14 @@ as validator staking slash --service "$test_service" --operator "$bob" --bps 100
     --reason "wrong output hash" >/dev/null
 [[ "$(as alice staking show "$(address_of alice)" | json 'v["value"]')" == 2850 ]] || fail "alice not slashed 5%"
 [[ "$(as carol staking show "$(address_of carol)" | json 'v["value"]')" == 5700 ]] || fail "carol not slashed 5%"
-[[ "$(balance "$staking")" == 9500 ]] || fail "slashed 500 not burned"
 [[ "$(slice "$consensus_service"),$(slice "$test_service")" == 5000,4500 ]] \
     || fail "the slash reached beyond the test service's slice"
-pass "the test service slashed 10% of its slice (500): alice 2850, carol 5700; the consensus slice keeps 5000"
+# The slash moved bob's slash factor only; the 500 leave when anyone collects them.
+uncollected() { as alice staking pools --operator "$bob" | json "[p['slashed_uncollected'] for p in v['pools'] if p['strategy_id'] == $1][0]"; }
+[[ "$(uncollected 1),$(balance "$staking")" == 500,10000 ]] || fail "the slashed 500 are not held for collection"
+as dave staking collect-slashed --operator "$bob" >/dev/null
+[[ "$(uncollected 1),$(balance "$staking")" == 0,9500 ]] || fail "collecting did not burn the slashed 500"
+pass "the test service slashed 10% of its slice (500): alice 2850, carol 5700; the consensus slice keeps 5000; anyone burnt the 500"
 
 if as alice staking eject --service "$test_service" --operator "$bob" 2>/dev/null; then
     fail "alice could eject"
@@ -128,9 +132,12 @@ as validator staking slash --service "$test_service" --operator "$bob" --bps 100
     --reason "wrong output hash" >/dev/null
 positions="$(as alice staking show "$alice" | json "[p['amount'] for p in v['positions'] if p['strategy_id'] == $strategy][0]")"
 [[ "$positions" == 3840 ]] || fail "alice's LQT position is $positions, not 3840"
+[[ "$(uncollected "$strategy"),$(uncollected 1)" == 160,38 ]] || fail "bob's pools did not lose 4% each"
+as dave staking collect-slashed --operator "$bob" --strategy "$strategy" >/dev/null
+as dave staking collect-slashed --operator "$bob" >/dev/null
 [[ "$(tokens "$staking"),$(supply)" == 3840,9840 ]] || fail "the slashed 160 LQT were not burnt"
 [[ "$(balance "$staking")" == 912 ]] || fail "bob's pool did not lose 4% (38) too"
-pass "a 10% slash of the test slice (4% of bob's stake) burnt 160 LQT on the token and 38 stake"
+pass "a 10% slash of the test slice took 4% of each of bob's pools; collected, 160 LQT were burnt on the token and 38 stake"
 
 as alice staking undelegate 3840 --strategy "$strategy" >/dev/null
 sleep 11

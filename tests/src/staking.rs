@@ -4,9 +4,9 @@ use cosmwasm_std::{Addr, Decimal, StdResult, Uint128, coins, to_json_binary};
 use cw_multi_test::{AppResponse, Executor, IntoBech32};
 use poi_types::cw20::Cw20ExecuteMsg;
 use poi_types::staking::{
-    Asset, DelegationResponse, ExecuteMsg, InstantiateMsg, OperatorMetadata, PoolsResponse,
-    QueryMsg, ReceiveMsg, SlashDestination, SlashesResponse, StakeResponse, StrategiesResponse,
-    Strategy, WithdrawalsResponse,
+    Asset, DelegationResponse, ExecuteMsg, InstantiateMsg, OperatorMetadata, PoolView,
+    PoolsResponse, QueryMsg, ReceiveMsg, SlashDestination, SlashesResponse, StakeResponse,
+    StrategiesResponse, Strategy, WithdrawalsResponse,
 };
 
 use crate::suite::{DENOM, INITIAL_BALANCE, Suite};
@@ -150,7 +150,7 @@ impl Suite {
     }
 
     /// The operator's pools: tokens by strategy id.
-    pub fn pool_tokens(&self, operator: &Addr) -> std::collections::BTreeMap<u16, u128> {
+    pub fn pools(&self, operator: &Addr) -> Vec<PoolView> {
         let response: PoolsResponse = self
             .app
             .wrap()
@@ -161,11 +161,35 @@ impl Suite {
                 },
             )
             .unwrap();
-        response
-            .pools
+        response.pools
+    }
+
+    /// The operator's pools' tokens as of now, by strategy.
+    pub fn pool_tokens(&self, operator: &Addr) -> std::collections::BTreeMap<u16, u128> {
+        self.pools(operator)
             .into_iter()
             .map(|p| (p.strategy_id, p.pool.tokens.u128()))
             .collect()
+    }
+
+    /// What slashes took of the operator's pools that the contract still holds, by strategy.
+    pub fn slashed_uncollected(&self, operator: &Addr) -> std::collections::BTreeMap<u16, u128> {
+        self.pools(operator)
+            .into_iter()
+            .map(|p| (p.strategy_id, p.slashed_uncollected.u128()))
+            .collect()
+    }
+
+    /// Anyone sends what slashes took of the operator's pool in a strategy where slashes go.
+    pub fn collect_slashed(&mut self, operator: &Addr, strategy_id: u16) -> StdResult<AppResponse> {
+        let anyone = self.accounts.carol.clone();
+        self.stake(
+            &anyone,
+            &ExecuteMsg::CollectSlashed {
+                operator: operator.to_string(),
+                strategy_id,
+            },
+        )
     }
 
     /// What `who` holds of an asset, outside the contract.

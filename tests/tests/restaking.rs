@@ -9,7 +9,9 @@ use poi_tests::staking::{
     SERVICE, WITHDRAWAL_DELAY, community_pool, default_config, operator, operator2, slasher,
 };
 use poi_tests::suite::{Suite, SuiteBuilder, assert_rejected};
-use poi_types::staking::{AllocationChange, CandidatesResponse, ExecuteMsg, QueryMsg, Service};
+use poi_types::staking::{
+    AllocationChange, CandidatesResponse, ExecuteMsg, FIRST_STRATEGY, QueryMsg, Service,
+};
 
 /// An allocation increase counts a day after it is made.
 const ALLOCATION_DELAY: u64 = 24 * 3600;
@@ -109,7 +111,9 @@ fn two_services_slash_the_same_operator_for_the_same_fault_each_within_its_own_s
         (slice(&s, SERVICE, &op), slice(&s, oracle, &op)),
         (3_000, 2_000)
     );
-    // 3000 + 2000 left of 10000: delegators lost exactly the two half-slices.
+    // 3000 + 2000 left of 10000: delegators lost exactly the two half-slices, which anyone
+    // then sends where slashes go.
+    s.collect_slashed(&op, FIRST_STRATEGY).unwrap();
     assert_eq!(s.balance(&community_pool()), 5_000);
     assert_eq!(
         (s.staked_value(&alice), s.staked_value(&op)),
@@ -132,6 +136,7 @@ fn two_services_slash_the_same_operator_for_the_same_fault_each_within_its_own_s
         (slice(&s, SERVICE, &op), slice(&s, oracle, &op)),
         (3_000, 0)
     );
+    s.collect_slashed(&op, FIRST_STRATEGY).unwrap();
     assert_eq!(s.balance(&community_pool()), 7_000);
 }
 

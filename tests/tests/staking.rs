@@ -8,9 +8,7 @@ use poi_tests::staking::{
     operator2, slasher,
 };
 use poi_tests::suite::{INITIAL_BALANCE, Suite, SuiteBuilder, assert_rejected};
-use poi_types::staking::{
-    ExecuteMsg, FIRST_STRATEGY, OperatorMetadata, QueryMsg, SlashesResponse, StrategyAmount,
-};
+use poi_types::staking::{ExecuteMsg, FIRST_STRATEGY, OperatorMetadata, QueryMsg, SlashesResponse};
 
 fn suite() -> Suite {
     SuiteBuilder::new().with_staking(default_config()).build()
@@ -35,6 +33,9 @@ fn delegators_share_a_slash_in_proportion_and_withdraw_exactly_what_is_left() {
         ),
         (5_400, 2_700, 900)
     );
+    // The slash moved the operator's factor; anyone then sends the 1 000 where slashes go.
+    assert_eq!(s.balance(&community_pool()), 0);
+    s.collect_slashed(&op, FIRST_STRATEGY).unwrap();
     assert_eq!(s.balance(&community_pool()), 1_000);
     // The stake before the slash is still what it was at that height.
     assert_eq!(s.operator_stake_at(&op, before_slash), 10_000);
@@ -110,7 +111,9 @@ fn withdrawing_stake_is_slashed_until_its_release_time_and_not_after() {
         INITIAL_BALANCE - 500,
         "a slash after release must not touch it"
     );
-    // 250 from the bond at the first slash, 500 + 500 forfeited by the withdrawals, 375 at the second.
+    // 250 from the bond at the first slash, 500 + 500 forfeited by the withdrawals, 375 at the
+    // second: the bond's part of both slashes collected at once.
+    s.collect_slashed(&op, FIRST_STRATEGY).unwrap();
     assert_eq!(s.balance(&community_pool()), 250 + 500 + 500 + 375);
 }
 
@@ -127,6 +130,7 @@ fn a_slash_cuts_the_stake_at_the_claims_snapshot_and_late_stake_pays_only_its_sh
 
     s.slash_at(&op, 1_000, 1, Some(claim_height)).unwrap();
     // 10% of the 1 000 at the snapshot is 100, spread over the 4 000 bonded now (2.5% each).
+    s.collect_slashed(&op, FIRST_STRATEGY).unwrap();
     assert_eq!(s.balance(&community_pool()), 100);
     assert_eq!((s.staked_value(&op), s.staked_value(&alice)), (975, 2_925));
     let record = &s.slash_history(&op).slashes[0];
@@ -165,6 +169,7 @@ fn stake_that_left_after_the_snapshot_is_cut_in_its_withdrawal() {
     s.stake(&alice, &ExecuteMsg::CompleteWithdrawals { limit: None })
         .unwrap();
     assert_eq!(s.balance(&alice), INITIAL_BALANCE - 100);
+    s.collect_slashed(&op, FIRST_STRATEGY).unwrap();
     assert_eq!(s.balance(&community_pool()), 200);
 }
 
@@ -288,13 +293,7 @@ fn only_the_services_slasher_slashes_within_its_cap_once_per_claim_while_stake_i
             .collect::<Vec<_>>(),
         vec![1, 2]
     );
-    assert_eq!(
-        history.slashes[0].bonded_slashed,
-        vec![StrategyAmount {
-            strategy_id: FIRST_STRATEGY,
-            amount: Uint128::new(10)
-        }]
-    );
+    assert_eq!(history.slashes[0].stake_slashed, Uint128::new(10));
 }
 
 #[test]

@@ -8,9 +8,7 @@ use poi_staking::ContractError;
 use poi_tests::staking::{SERVICE, WITHDRAWAL_DELAY, community_pool, default_config, operator};
 use poi_tests::suite::{DENOM, LIQUID_STAKING_DENOM, Suite, SuiteBuilder, assert_rejected};
 use poi_types::cw20::Cw20ReceiveMsg;
-use poi_types::staking::{
-    Asset, ExecuteMsg, FIRST_STRATEGY, MAX_STRATEGIES, ReceiveMsg, Strategy, StrategyAmount,
-};
+use poi_types::staking::{Asset, ExecuteMsg, FIRST_STRATEGY, MAX_STRATEGIES, ReceiveMsg, Strategy};
 
 struct World {
     s: Suite,
@@ -107,41 +105,62 @@ fn an_operator_s_stake_is_the_weighted_sum_of_what_is_bonded_in_each_asset() {
 }
 
 #[test]
-fn a_slash_cuts_every_asset_by_the_same_fraction_and_sends_each_where_slashes_go() {
+fn a_slash_cuts_every_asset_by_the_same_fraction_and_anyone_sends_each_where_slashes_go() {
     let (mut s, liquid, token, alice) = alice_bonded_in_every_asset();
-    let pool_before = s.balance_of(&community_pool(), &token.asset);
+    let sink_before = s.balance_of(&community_pool(), &token.asset);
 
     s.slash(&operator(), 1_000, 1).unwrap();
 
+    // At once: every pool is worth 10% less, and so is the stake (1 000 + 3 000 + 2 000).
     assert_eq!(
         bonded(&s, &operator()),
         vec![(1, 900), (liquid.id, 1_800), (token.id, 3_600)]
     );
     let record = s.slash_history(&operator()).slashes.pop().unwrap();
+    assert_eq!(record.stake_slashed, Uint128::new(600));
+    assert_eq!(s.staked_in(&alice, token.id), 3_600);
+    // The slash touched no pool: the contract holds the slashed tokens until they are collected.
     assert_eq!(
-        record.bonded_slashed,
-        vec![
-            StrategyAmount {
-                strategy_id: 1,
-                amount: Uint128::new(100)
-            },
-            StrategyAmount {
-                strategy_id: liquid.id,
-                amount: Uint128::new(200)
-            },
-            StrategyAmount {
-                strategy_id: token.id,
-                amount: Uint128::new(400)
-            },
-        ]
+        s.slashed_uncollected(&operator())
+            .into_iter()
+            .collect::<Vec<_>>(),
+        vec![(1, 100), (liquid.id, 200), (token.id, 400)]
     );
+    assert_eq!(s.balance_of(&community_pool(), &liquid.asset), 0);
+
+    for id in [FIRST_STRATEGY, liquid.id, token.id] {
+        s.collect_slashed(&operator(), id).unwrap();
+    }
     // Bank coins by the bank, cw20 tokens by a transfer on the token contract.
     assert_eq!(s.balance_of(&community_pool(), &liquid.asset), 200);
     assert_eq!(
         s.balance_of(&community_pool(), &token.asset),
-        pool_before + 400
+        sink_before + 400
     );
-    assert_eq!(s.staked_in(&alice, token.id), 3_600);
+    assert_eq!(s.strategies()[2].bonded, Uint128::new(3_600));
+    // Collected once: a second collection has nothing to send.
+    assert_rejected(
+        s.collect_slashed(&operator(), token.id),
+        &ContractError::NothingSlashed {
+            operator: operator().to_string(),
+            strategy_id: token.id,
+        },
+    );
+}
+
+#[test]
+fn a_pool_s_next_bond_sends_what_slashes_took_of_it() {
+    let (mut s, liquid, _token, alice) = alice_bonded_in_every_asset();
+    s.slash(&operator(), 1_000, 1).unwrap();
+    s.slash(&operator(), 1_000, 2).unwrap();
+
+    // Both slashes are taken together when alice next bonds in the liquid-staking denom:
+    // 2 000 × 0.9 × 0.9 = 1 620 is left, and 380 goes where slashes go.
+    s.delegate_in(&alice, &operator(), &liquid, 1_000).unwrap();
+    assert_eq!(s.balance_of(&community_pool(), &liquid.asset), 380);
+    assert_eq!(s.staked_in(&alice, liquid.id), 2_620);
+    assert_eq!(s.slashed_uncollected(&operator())[&liquid.id], 0);
+    assert_eq!(s.strategies()[1].bonded, Uint128::new(2_620));
 }
 
 #[test]

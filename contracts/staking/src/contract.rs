@@ -11,7 +11,7 @@ use poi_types::staking::{
 use crate::error::ContractError;
 use crate::state::{ADMIN, CONFIG};
 use crate::{
-    allocations, delegation, migrations, operators, query, redelegation, rewards, services,
+    allocations, delegation, migrations, operators, pools, query, redelegation, rewards, services,
     slashing, strategies, withdrawals,
 };
 
@@ -117,6 +117,10 @@ pub fn execute(
         ExecuteMsg::Redelegate { operator } => redelegation::redelegate(deps, env, info, operator),
         ExecuteMsg::SettleRedelegation { staker } => redelegation::settle(deps, env, staker),
         ExecuteMsg::CompleteWithdrawals { limit } => withdrawals::complete(deps, env, info, limit),
+        ExecuteMsg::CollectSlashed {
+            operator,
+            strategy_id,
+        } => pools::collect(deps, operator, strategy_id),
         ExecuteMsg::Slash {
             service_id,
             operator,

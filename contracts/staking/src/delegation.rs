@@ -5,11 +5,13 @@ use cosmwasm_std::{
 };
 use cw_utils::one_coin;
 use poi_types::cw20::Cw20ReceiveMsg;
-use poi_types::staking::{Asset, Delegation, Pool, Position, ReceiveMsg, Strategy, Withdrawal};
+use poi_types::staking::{
+    Asset, Delegation, Pool, Position, ReceiveMsg, Strategy, Withdrawal, events,
+};
 
 use crate::ContractError;
 use crate::state::{CONFIG, DELEGATIONS, NEXT_WITHDRAWAL_ID, OPEN_WITHDRAWALS, WITHDRAWALS};
-use crate::{operators, pool, redelegation, rewards, strategies};
+use crate::{operators, pool, pools, redelegation, rewards, strategies};
 
 /// What a position is worth now; shares of an epoch a full slash ended are worth nothing.
 pub fn value(pool: &Pool, position: &Position) -> Uint128 {
@@ -22,8 +24,9 @@ pub fn value(pool: &Pool, position: &Position) -> Uint128 {
 
 /// Whether anything of the delegation is still worth something.
 fn has_value(storage: &dyn Storage, delegation: &Delegation) -> Result<bool, ContractError> {
+    let op = operators::load(storage, &delegation.operator)?;
     for position in &delegation.positions {
-        let pool = strategies::pool(storage, &delegation.operator, position.strategy_id)?;
+        let pool = pools::now(storage, &op, position.strategy_id)?;
         if !value(&pool, position).is_zero() {
             return Ok(true);
         }
@@ -100,12 +103,14 @@ fn bond(
     mut strategy: Strategy,
     amount: Uint128,
 ) -> Result<Response, ContractError> {
+    let config = CONFIG.load(deps.storage)?;
     strategies::check_cap(&strategy, amount)?;
     let operator = deps.api.addr_validate(&operator)?;
     let before = operators::load(deps.storage, &operator)?;
     let mut delegation = delegation_to(deps.storage, staker, &operator)?;
 
-    let pool_before = strategies::pool(deps.storage, &operator, strategy.id)?;
+    let mut touched = pools::touch(deps.storage, &before, &strategy)?;
+    let pool = &mut touched.pool;
     let index = match delegation
         .positions
         .binary_search_by_key(&strategy.id, |p| p.strategy_id)
@@ -117,42 +122,33 @@ fn bond(
                 Position {
                     strategy_id: strategy.id,
                     shares: Uint256::zero(),
-                    epoch: pool_before.epoch,
-                    reward_index: pool_before.reward_per_share,
+                    epoch: pool.epoch,
+                    reward_index: pool.reward_per_share,
                 },
             );
             index
         }
     };
     let position = &mut delegation.positions[index];
-    rewards::settle_position(deps.storage, staker, &operator, &pool_before, position)?;
-    if position.epoch != pool_before.epoch {
+    rewards::settle_position(deps.storage, staker, &operator, pool, position)?;
+    if position.epoch != pool.epoch {
         // A full slash voided these shares: start afresh in the new epoch.
         position.shares = Uint256::zero();
-        position.epoch = pool_before.epoch;
-        position.reward_index = pool_before.reward_per_share;
+        position.epoch = pool.epoch;
+        position.reward_index = pool.reward_per_share;
     }
-    let mut pool_after = pool_before.clone();
-    position.shares += pool::deposit(&mut pool_after, amount).ok_or(ContractError::PoolFull)?;
+    position.shares += pool::deposit(pool, amount).ok_or(ContractError::PoolFull)?;
 
     let mut after = before.clone();
-    strategies::save_pool(
-        deps.storage,
-        &mut after,
-        &mut strategy,
-        &pool_before,
-        &pool_after,
-    )?;
+    let slashed = pools::save(deps.storage, &config, &mut after, &mut strategy, touched)?;
     DELEGATIONS.save(deps.storage, staker, &delegation)?;
     operators::save(deps.storage, env.block.height, &before, &after)?;
     Ok(Response::new()
+        .add_messages(slashed)
         .add_attribute("action", "delegate")
         .add_attribute("staker", staker)
         .add_attribute("operator", operator)
-        .add_attribute(
-            poi_types::staking::events::STRATEGY_ID,
-            strategy.id.to_string(),
-        )
+        .add_attribute(events::STRATEGY_ID, strategy.id.to_string())
         .add_attribute("amount", amount))
 }
 
@@ -176,18 +172,18 @@ pub fn undelegate(
     let operator = delegation.operator.clone();
     let before = operators::load(deps.storage, &operator)?;
     let mut strategy = strategies::load(deps.storage, strategy_id)?;
-    let pool_before = strategies::pool(deps.storage, &operator, strategy_id)?;
+    let mut touched = pools::touch(deps.storage, &before, &strategy)?;
     let position = &mut delegation.positions[index];
     rewards::settle_position(
         deps.storage,
         &info.sender,
         &operator,
-        &pool_before,
+        &touched.pool,
         position,
     )?;
     // Stake moved here by a redelegation still answers for the old operator: it stays bonded.
     let locked = redelegation::locked(deps.storage, &info.sender, strategy_id)?;
-    let available = value(&pool_before, position).saturating_sub(locked);
+    let available = value(&touched.pool, position).saturating_sub(locked);
     if amount.is_zero() || amount > available {
         return Err(ContractError::InsufficientStake {
             requested: amount,
@@ -201,20 +197,13 @@ pub fn undelegate(
         return Err(ContractError::TooManyWithdrawals { open });
     }
 
-    let mut pool_after = pool_before.clone();
-    let burned = pool::withdraw(&mut pool_after, amount, position.shares);
+    let burned = pool::withdraw(&mut touched.pool, amount, position.shares);
     position.shares -= burned;
     if position.shares.is_zero() {
         delegation.positions.remove(index);
     }
     let mut after = before.clone();
-    strategies::save_pool(
-        deps.storage,
-        &mut after,
-        &mut strategy,
-        &pool_before,
-        &pool_after,
-    )?;
+    let slashed = pools::save(deps.storage, &config, &mut after, &mut strategy, touched)?;
     // An operator with allocations keeps its minimum self-bond; to leave, it deallocates first.
     if info.sender == operator && after.allocations > 0 {
         let bonded = operators::bonded_stake(deps.storage, &delegation)?;
@@ -249,13 +238,11 @@ pub fn undelegate(
     OPEN_WITHDRAWALS.save(deps.storage, &info.sender, &(open + 1))?;
     Ok(Response::new()
         .add_messages(settled)
+        .add_messages(slashed)
         .add_attribute("action", "undelegate")
         .add_attribute("staker", info.sender)
         .add_attribute("withdrawal_id", id.to_string())
-        .add_attribute(
-            poi_types::staking::events::STRATEGY_ID,
-            strategy_id.to_string(),
-        )
+        .add_attribute(events::STRATEGY_ID, strategy_id.to_string())
         .add_attribute("amount", amount)
         .add_attribute("release_at", withdrawal.release_at.seconds().to_string()))
 }

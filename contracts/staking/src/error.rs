@@ -69,6 +69,9 @@ pub enum ContractError {
     #[error("no withdrawal is released yet")]
     NothingToWithdraw,
 
+    #[error("no slashed tokens of {operator}'s pool in strategy {strategy_id} to collect")]
+    NothingSlashed { operator: String, strategy_id: u16 },
+
     #[error("slash of {bps} bps is outside 1..={max}")]
     SlashOutOfRange { bps: u16, max: u16 },
 

@@ -2,7 +2,8 @@
 //!
 //! Operators who verify inferences have stake at risk: stakers delegate to them in any accepted
 //! asset (see [`strategies`]), and the same stake secures several services, each slashing only the slice allocated to it (see [`allocations`]).
-//! Slashing costs the same whatever the number of delegators (see [`pool`]), stake that is
+//! Slashing costs the same whatever the number of delegators (see [`pool`]) and of strategies
+//! (see [`pools`]), stake that is
 //! withdrawing stays slashable until released (see [`withdrawals`]), and committee stake is read at
 //! past heights from snapshots.
 
@@ -13,6 +14,7 @@ pub mod error;
 pub mod migrations;
 pub mod operators;
 pub mod pool;
+pub mod pools;
 pub mod query;
 pub mod redelegation;
 pub mod rewards;

@@ -15,8 +15,8 @@ use cosmwasm_std::{
 use cw_storage_plus::{Item, Map};
 use poi_types::staking::{
     Allocation, AllocationChange, Asset, Config, Delegation, FIRST_STRATEGY, Operator,
-    OperatorMetadata, Pool, Position, Service, SlashDestination, SlashRecord, StrategyAmount,
-    WHOLE_STAKE, Withdrawal,
+    OperatorMetadata, Pool, Position, Service, SlashDestination, SlashRecord, WHOLE_STAKE,
+    Withdrawal,
 };
 
 use crate::ContractError;
@@ -24,7 +24,7 @@ use crate::state::{
     ADMIN, CONFIG, COUNTED_MAGNITUDE, DELEGATIONS, EPOCH_REWARD_PER_SHARE, NEXT_SERVICE_ID,
     OPERATORS, POOLS, SERVICES, SLASHED_CLAIMS, SLASHES, STRATEGIES, WITHDRAWALS,
 };
-use crate::{allocations, rewards, strategies};
+use crate::{allocations, pool, rewards, strategies};
 
 /// The service 0.1's slasher becomes.
 pub const LEGACY_SERVICE_ID: u32 = 1;
@@ -197,12 +197,17 @@ fn migrate_operator(
     index: Decimal256,
     storage: &mut dyn cosmwasm_std::Storage,
 ) -> Result<Operator, ContractError> {
-    let op = Operator {
+    // 0.1 cut pools at once, so the pool is exact at the operator's factor; weight 1.
+    let stake_units = pool::stake_units(old.pool.tokens, Decimal::one(), old.slash_factor)
+        .ok_or(ContractError::StakeOverflow)?;
+    let mut op = Operator {
         address: old.address.clone(),
         commission_bps: old.commission_bps,
         metadata: old.metadata.clone(),
-        // Weight 1: the stake is the pool's tokens, as it was.
+        // The pool's tokens, as it was: rounding the units up gives them back whole.
         stake: old.pool.tokens,
+        stake_units,
+        reward_per_unit: Decimal256::zero(),
         max_magnitude: WHOLE_STAKE,
         encumbered_magnitude: Uint64::zero(),
         allocations: 0,
@@ -215,6 +220,11 @@ fn migrate_operator(
         shares: old.pool.shares,
         epoch: old.pool.epoch,
         reward_per_share: old.reward_per_share,
+        factor_epoch: old.factor_epoch,
+        slash_factor: old.slash_factor,
+        collected: Uint128::zero(),
+        stake_units,
+        reward_per_unit: Decimal256::zero(),
     };
     POOLS.save(storage, (&op.address, FIRST_STRATEGY), &pool)?;
     // 0.1 credited an operator lazily from the index; what it had not credited yet is owed now.
@@ -222,7 +232,7 @@ fn migrate_operator(
         let owed = rewards::floor(
             Decimal256::from_ratio(old.pool.tokens, 1u8) * (index - old.service_index),
         );
-        let own = rewards::credit(storage, &op, owed)?;
+        let own = rewards::credit(&mut op, owed);
         rewards::add_reward(storage, &op.address, own)?;
     }
     Ok(op)
@@ -339,10 +349,8 @@ fn migrate_slashes(storage: &mut dyn cosmwasm_std::Storage) -> Result<(), Contra
                 reason: "a slash fraction above one".into(),
             })?,
             fraction: old.fraction,
-            bonded_slashed: vec![StrategyAmount {
-                strategy_id: FIRST_STRATEGY,
-                amount: old.bonded_slashed,
-            }],
+            // Weight 1: the tokens taken are the stake taken.
+            stake_slashed: old.bonded_slashed,
         };
         SLASHES.save(storage, (&operator, seq), &record)?;
     }

@@ -7,7 +7,7 @@ use poi_types::staking::{Delegation, MAX_COMMISSION_BPS, Operator, OperatorMetad
 
 use crate::ContractError;
 use crate::state::{DELEGATIONS, MAX_MAGNITUDE, OPERATOR_STAKE, OPERATORS};
-use crate::{delegation, strategies};
+use crate::{delegation, pools, strategies};
 
 const MAX_MONIKER_LEN: usize = 64;
 const MAX_URI_LEN: usize = 256;
@@ -63,12 +63,22 @@ pub fn save(
     Ok(())
 }
 
+/// The operator's stake from its stake units: `stake_units × slash_factor`, rounded down.
+pub fn stake_of(op: &Operator) -> Result<Uint128, ContractError> {
+    let stake = op
+        .stake_units
+        .checked_mul(op.slash_factor)
+        .map_err(|_| ContractError::StakeOverflow)?;
+    Uint128::try_from(stake.to_uint_floor()).map_err(|_| ContractError::StakeOverflow)
+}
+
 /// What a delegation weighs now: the weighted sum of its positions' values.
 pub fn bonded_stake(storage: &dyn Storage, d: &Delegation) -> Result<Uint128, ContractError> {
+    let op = load(storage, &d.operator)?;
     let mut stake = Uint128::zero();
     for position in &d.positions {
         let strategy = strategies::load(storage, position.strategy_id)?;
-        let pool = strategies::pool(storage, &d.operator, position.strategy_id)?;
+        let pool = pools::touch(storage, &op, &strategy)?.pool;
         let weight = strategies::weigh(&strategy, delegation::value(&pool, position))?;
         stake = stake
             .checked_add(weight)
@@ -103,6 +113,8 @@ pub fn register(
         commission_bps,
         metadata,
         stake: Uint128::zero(),
+        stake_units: Decimal256::zero(),
+        reward_per_unit: Decimal256::zero(),
         max_magnitude: WHOLE_STAKE,
         encumbered_magnitude: Uint64::zero(),
         allocations: 0,

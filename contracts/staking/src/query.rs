@@ -16,7 +16,8 @@ use crate::state::{
     REDELEGATIONS, SERVICES, SLASHES, WITHDRAWALS,
 };
 use crate::{
-    allocations, delegation, operators, redelegation, rewards, services, strategies, withdrawals,
+    allocations, delegation, operators, pools, redelegation, rewards, services, strategies,
+    withdrawals,
 };
 
 fn page_limit(limit: Option<u32>) -> usize {
@@ -154,17 +155,18 @@ pub fn delegation(deps: Deps, staker: String) -> Result<DelegationResponse, Cont
             stake: Uint128::zero(),
         });
     };
+    let op = operators::load(deps.storage, &d.operator)?;
     let values = d
         .positions
         .iter()
         .map(|p| {
-            let pool = strategies::pool(deps.storage, &d.operator, p.strategy_id)?;
+            let pool = pools::now(deps.storage, &op, p.strategy_id)?;
             Ok(StrategyAmount {
                 strategy_id: p.strategy_id,
                 amount: delegation::value(&pool, p),
             })
         })
-        .collect::<StdResult<_>>()?;
+        .collect::<Result<_, ContractError>>()?;
     Ok(DelegationResponse {
         stake: operators::bonded_stake(deps.storage, &d)?,
         delegation: Some(d),
@@ -199,14 +201,26 @@ pub fn strategies(deps: Deps) -> Result<StrategiesResponse, ContractError> {
 }
 
 pub fn pools(deps: Deps, operator: String) -> Result<PoolsResponse, ContractError> {
-    let operator = deps.api.addr_validate(&operator)?;
+    let op = operators::load(deps.storage, &deps.api.addr_validate(&operator)?)?;
     // At most MAX_STRATEGIES entries.
-    let pools = POOLS
-        .prefix(&operator)
-        .range(deps.storage, None, None, Order::Ascending)
-        .map(|item| item.map(|(strategy_id, pool)| PoolView { strategy_id, pool }))
-        .collect::<StdResult<_>>()?;
-    Ok(PoolsResponse { pools })
+    let ids = POOLS
+        .prefix(&op.address)
+        .keys(deps.storage, None, None, Order::Ascending)
+        .collect::<StdResult<Vec<u16>>>()?;
+    let mut views = Vec::with_capacity(ids.len());
+    for strategy_id in ids {
+        let touched = pools::touch(
+            deps.storage,
+            &op,
+            &strategies::load(deps.storage, strategy_id)?,
+        )?;
+        views.push(PoolView {
+            strategy_id,
+            slashed_uncollected: touched.slashed(),
+            pool: touched.pool,
+        });
+    }
+    Ok(PoolsResponse { pools: views })
 }
 
 pub fn operator_stake_at(

@@ -16,7 +16,7 @@ use poi_types::staking::{Config, Delegation, Position, Redelegation, StrategyAmo
 
 use crate::ContractError;
 use crate::state::{CONFIG, DELEGATIONS, REDELEGATIONS};
-use crate::{delegation, operators, pool, rewards, strategies, withdrawals};
+use crate::{delegation, operators, pool, pools, rewards, strategies, withdrawals};
 
 /// What the old operator's slashes before the release time (up to `now`, if earlier) take of
 /// each moved amount.
@@ -64,7 +64,7 @@ pub fn redelegate(
 ) -> Result<Response, ContractError> {
     let config = CONFIG.load(deps.storage)?;
     let staker = info.sender;
-    let msgs = settle_if_released(deps.storage, &config, &env, &staker)?;
+    let mut msgs = settle_if_released(deps.storage, &config, &env, &staker)?;
     if let Some(r) = REDELEGATIONS.may_load(deps.storage, &staker)? {
         return Err(ContractError::RedelegationInFlight {
             release_at: r.release_at,
@@ -92,31 +92,35 @@ pub fn redelegate(
     let (mut moved, mut positions) = (vec![], vec![]);
     for p in &d.positions {
         let mut strategy = strategies::load(deps.storage, p.strategy_id)?;
-        let old = strategies::pool(deps.storage, &d.operator, p.strategy_id)?;
-        let value = delegation::value(&old, p);
+        let mut old = pools::touch(deps.storage, &from_after, &strategy)?;
+        let value = delegation::value(&old.pool, p);
         if value.is_zero() {
             // Shares a full slash voided: nothing to move (their rewards were credited above).
             continue;
         }
-        let mut old_after = old.clone();
-        pool::withdraw(&mut old_after, value, p.shares);
-        strategies::save_pool(
+        pool::withdraw(&mut old.pool, value, p.shares);
+        msgs.extend(pools::save(
             deps.storage,
+            &config,
             &mut from_after,
             &mut strategy,
-            &old,
-            &old_after,
-        )?;
-        let new = strategies::pool(deps.storage, &to, p.strategy_id)?;
-        let mut new_after = new.clone();
-        let shares = pool::deposit(&mut new_after, value).ok_or(ContractError::PoolFull)?;
-        strategies::save_pool(deps.storage, &mut to_after, &mut strategy, &new, &new_after)?;
+            old,
+        )?);
+        let mut new = pools::touch(deps.storage, &to_after, &strategy)?;
+        let shares = pool::deposit(&mut new.pool, value).ok_or(ContractError::PoolFull)?;
         positions.push(Position {
             strategy_id: p.strategy_id,
             shares,
-            epoch: new_after.epoch,
-            reward_index: new_after.reward_per_share,
+            epoch: new.pool.epoch,
+            reward_index: new.pool.reward_per_share,
         });
+        msgs.extend(pools::save(
+            deps.storage,
+            &config,
+            &mut to_after,
+            &mut strategy,
+            new,
+        )?);
         moved.push(StrategyAmount {
             strategy_id: p.strategy_id,
             amount: value,
@@ -219,21 +223,20 @@ fn settle_released(
             continue;
         };
         let mut strategy = strategies::load(storage, debt.strategy_id)?;
-        let pool_before = strategies::pool(storage, &r.to, debt.strategy_id)?;
-        rewards::settle_position(storage, &r.staker, &r.to, &pool_before, p)?;
-        let taken = debt.amount.min(delegation::value(&pool_before, p));
+        let mut touched = pools::touch(storage, &after, &strategy)?;
+        rewards::settle_position(storage, &r.staker, &r.to, &touched.pool, p)?;
+        let taken = debt.amount.min(delegation::value(&touched.pool, p));
         if taken.is_zero() {
             continue;
         }
-        let mut pool_after = pool_before.clone();
-        p.shares -= pool::withdraw(&mut pool_after, taken, p.shares);
-        strategies::save_pool(
+        p.shares -= pool::withdraw(&mut touched.pool, taken, p.shares);
+        msgs.extend(pools::save(
             storage,
+            config,
             &mut after,
             &mut strategy,
-            &pool_before,
-            &pool_after,
-        )?;
+            touched,
+        )?);
         msgs.push(strategies::slashed_msg(config, &strategy.asset, taken)?);
     }
     d.positions.retain(|p| p.shares > Uint256::zero());

@@ -1,12 +1,13 @@
-//! Rewards, paid per pool share with accumulators so that no action loops over delegators or
-//! operators.
+//! Rewards, paid through accumulators so that no action loops over delegators, operators or
+//! strategies.
 //!
 //! Services pay rewards to operators in the reward denom (poi's consensus contract pays each voter
 //! its part, weighted by its allocated stake). Rewards credited to an operator first pay its
-//! commission; the rest is shared by its pools in proportion to their weighted stake and raises
-//! each pool's `reward_per_share`; a position is credited lazily from its shares. Every division
-//! rounds down, and what rounding leaves over goes to the operator, so what can be claimed never
-//! exceeds what was paid in and nothing paid in is stranded.
+//! commission; the rest raises the operator's `reward_per_unit`, which its pools turn into their
+//! `reward_per_share` when next touched (see [`crate::pools`]); a position is credited lazily
+//! from its shares. Every division rounds down, and the whole tokens rounding leaves over go to
+//! the operator, so what can be claimed never exceeds what was paid in, and under a token per
+//! payment stays in the contract.
 
 use cosmwasm_std::{
     Addr, BankMsg, Decimal256, DepsMut, MessageInfo, Response, Storage, Uint128, Uint256, coins,
@@ -15,8 +16,8 @@ use cw_utils::must_pay;
 use poi_types::staking::{Delegation, Operator, Pool, Position};
 
 use crate::ContractError;
-use crate::state::{CONFIG, DELEGATIONS, EPOCH_REWARD_PER_SHARE, POOLS, REWARDS};
-use crate::{operators, strategies};
+use crate::state::{CONFIG, DELEGATIONS, EPOCH_REWARD_PER_SHARE, OPERATORS, REWARDS};
+use crate::{operators, pools};
 
 pub fn add_reward(
     storage: &mut dyn Storage,
@@ -35,38 +36,30 @@ pub fn floor(value: Decimal256) -> Uint128 {
     Uint128::try_from(value.to_uint_floor()).expect("a part of an amount paid in")
 }
 
-/// Credits `amount` to an operator: its commission, then its pools by weighted stake. Returns
-/// what the operator itself is owed (commission and rounding), which the caller adds to its
-/// rewards. At most `MAX_STRATEGIES` pools are read and written.
-pub fn credit(
-    storage: &mut dyn Storage,
-    op: &Operator,
-    amount: Uint128,
-) -> Result<Uint128, ContractError> {
-    let mut shared = vec![];
-    let mut total = Uint256::zero();
-    for (strategy, pool) in strategies::pools(storage, &op.address)? {
-        let weight = Uint256::from(strategies::weigh(&strategy, pool.tokens)?);
-        if !pool.shares.is_zero() && !weight.is_zero() {
-            total += weight;
-            shared.push((strategy.id, pool, weight));
-        }
-    }
-    if total.is_zero() {
+/// Credits `amount` to an operator: its commission, then its pools by stake units (which are in
+/// proportion to their weighted stake), through its `reward_per_unit`; each pool takes its part
+/// when next touched. Returns what the operator itself is owed (commission and rounding), which
+/// the caller adds to its rewards; the caller saves the operator.
+pub fn credit(op: &mut Operator, amount: Uint128) -> Uint128 {
+    if op.stake_units.is_zero() {
         // Nobody to share with: the operator keeps it all.
-        return Ok(amount);
+        return amount;
     }
     let rest = amount - amount.multiply_ratio(op.commission_bps, 10_000u16);
-    let mut paid = Uint128::zero();
-    for (strategy_id, mut pool, weight) in shared {
-        // weight <= total, so the part is at most `rest`.
-        let part = Uint128::try_from(Uint256::from(rest).multiply_ratio(weight, total))
-            .expect("a part of the amount");
-        pool.reward_per_share += Decimal256::from_ratio(part, pool.shares);
-        POOLS.save(storage, (&op.address, strategy_id), &pool)?;
-        paid += part;
-    }
-    Ok(amount - paid)
+    // Rounded down, so the pools never get more than `rest` between them.
+    let Ok(per_unit) = Decimal256::from_ratio(rest, 1u8).checked_div(op.stake_units) else {
+        return amount;
+    };
+    let Ok(reward_per_unit) = op.reward_per_unit.checked_add(per_unit) else {
+        return amount;
+    };
+    // What the pools can claim of this payment, rounded up: pools earn fractions of a token that
+    // add up over payments, so the operator is credited only the whole tokens they cannot reach,
+    // and under a token per payment stays in the contract as dust.
+    let paid = Uint128::try_from((per_unit * op.stake_units).to_uint_ceil())
+        .map_or(rest, |paid| paid.min(rest));
+    op.reward_per_unit = reward_per_unit;
+    amount - paid
 }
 
 /// What a position has earned since it was last settled, and the index it is then settled to.
@@ -80,9 +73,13 @@ fn earned(
     let index = if p.epoch == pool.epoch {
         pool.reward_per_share
     } else {
-        EPOCH_REWARD_PER_SHARE
-            .may_load(storage, (operator, p.strategy_id, p.epoch))?
-            .unwrap_or(p.reward_index)
+        match EPOCH_REWARD_PER_SHARE.may_load(storage, (operator, p.strategy_id, p.epoch))? {
+            Some(index) => index,
+            // The pool, read as of now, was just emptied by slashes not yet stored: nothing has
+            // accrued to it since, so its index is where the position's epoch ended.
+            None if p.epoch + 1 == pool.epoch => pool.reward_per_share,
+            None => p.reward_index,
+        }
     };
     if index <= p.reward_index {
         return Ok((Uint128::zero(), p.reward_index.max(index)));
@@ -107,8 +104,9 @@ pub fn settle_position(
 
 /// Credits every position of a delegation; the caller saves it.
 pub fn settle_all(storage: &mut dyn Storage, d: &mut Delegation) -> Result<(), ContractError> {
+    let op = operators::load(storage, &d.operator)?;
     for p in &mut d.positions {
-        let pool = strategies::pool(storage, &d.operator, p.strategy_id)?;
+        let pool = pools::now(storage, &op, p.strategy_id)?;
         settle_position(storage, &d.staker, &d.operator, &pool, p)?;
     }
     Ok(())
@@ -118,8 +116,9 @@ pub fn settle_all(storage: &mut dyn Storage, d: &mut Delegation) -> Result<(), C
 pub fn pending(storage: &dyn Storage, address: &Addr) -> Result<Uint128, ContractError> {
     let mut total = REWARDS.may_load(storage, address)?.unwrap_or_default();
     if let Some(d) = DELEGATIONS.may_load(storage, address)? {
+        let op = operators::load(storage, &d.operator)?;
         for p in &d.positions {
-            let pool = strategies::pool(storage, &d.operator, p.strategy_id)?;
+            let pool = pools::now(storage, &op, p.strategy_id)?;
             total += earned(storage, &d.operator, &pool, p)?.0;
         }
     }
@@ -139,8 +138,9 @@ pub fn distribute(
         }
     })?;
     let address = deps.api.addr_validate(&operator)?;
-    let op = operators::load(deps.storage, &address)?;
-    let own = credit(deps.storage, &op, amount)?;
+    let mut op = operators::load(deps.storage, &address)?;
+    let own = credit(&mut op, amount);
+    OPERATORS.save(deps.storage, &address, &op)?;
     add_reward(deps.storage, &address, own)?;
     Ok(Response::new()
         .add_attribute("action", "distribute_rewards")

@@ -1,55 +1,19 @@
-//! Slashing: one bounded-cost cut of each of an operator's pools (at most one per strategy), the
-//! size of a part of the slice allocated to the slashing service, plus a slash-factor entry that
-//! queued withdrawals of every strategy read when they complete.
+//! Slashing: a cut the size of a part of the slice allocated to the slashing service, made by
+//! moving the operator's slash factor, with an entry in its history. Every pool of the operator
+//! (when next touched, see [`crate::pools`]) and every queued withdrawal (when it completes) reads
+//! the factor, so a slash costs the same whatever the number of delegators and strategies.
 
 use cosmwasm_std::{
-    CosmosMsg, Decimal256, DepsMut, Empty, Env, MessageInfo, Response, Timestamp, Uint64, Uint128,
-    Uint256,
+    Decimal256, DepsMut, Empty, Env, MessageInfo, Response, Timestamp, Uint64, Uint128, Uint256,
 };
 use poi_types::staking::events;
-use poi_types::staking::{
-    Allocation, AllocationChange, Config, Operator, SlashRecord, StrategyAmount, WHOLE_STAKE,
-};
+use poi_types::staking::{Allocation, AllocationChange, SlashRecord, WHOLE_STAKE};
 
 use crate::ContractError;
-use crate::pool;
-use crate::state::{CONFIG, EPOCH_REWARD_PER_SHARE, SLASH_FACTORS, SLASHED_CLAIMS, SLASHES};
-use crate::{allocations, operators, services, strategies};
+use crate::state::{FACTOR_EPOCH_REWARD_PER_UNIT, SLASH_FACTORS, SLASHED_CLAIMS, SLASHES};
+use crate::{allocations, operators, services};
 
 const MAX_REASON_LEN: usize = 256;
-
-/// Cuts `fraction` of each of the operator's pools; what was taken of each, and the messages that
-/// send it where the configuration says.
-fn cut_pools(
-    storage: &mut dyn cosmwasm_std::Storage,
-    config: &Config,
-    op: &mut Operator,
-    fraction: Decimal256,
-) -> Result<(Vec<StrategyAmount>, Vec<CosmosMsg>), ContractError> {
-    let (mut taken, mut msgs) = (vec![], vec![]);
-    for (mut strategy, before) in strategies::pools(storage, &op.address)? {
-        let mut after = before.clone();
-        let amount = pool::slash(&mut after, fraction);
-        if amount.is_zero() {
-            continue;
-        }
-        if after.epoch != before.epoch {
-            // The pool's shares are void from here on; they earn rewards up to this point only.
-            EPOCH_REWARD_PER_SHARE.save(
-                storage,
-                (&op.address, strategy.id, before.epoch),
-                &before.reward_per_share,
-            )?;
-        }
-        strategies::save_pool(storage, op, &mut strategy, &before, &after)?;
-        msgs.push(strategies::slashed_msg(config, &strategy.asset, amount)?);
-        taken.push(StrategyAmount {
-            strategy_id: strategy.id,
-            amount,
-        });
-    }
-    Ok((taken, msgs))
-}
 
 /// What a service's slasher asks for; see `ExecuteMsg::Slash`.
 pub struct SlashOrder {
@@ -126,7 +90,6 @@ pub fn slash(
         reason,
         snapshot_height,
     } = order;
-    let config = CONFIG.load(deps.storage)?;
     let service = services::load(deps.storage, service_id)?;
     services::assert_slasher(&service, &env, &info.sender)?;
     if bps == 0 || bps > service.max_slash_bps {
@@ -180,7 +143,6 @@ pub fn slash(
     let magnitude = magnitude_to_cut(bps, slashable, stake_at_snapshot, at_risk);
     let fraction = Decimal256::from_ratio(magnitude.u64(), after.max_magnitude.u64());
 
-    let (taken, msgs) = cut_pools(deps.storage, &config, &mut after, fraction)?;
     after.slash_factor *= Decimal256::one() - fraction;
     SLASH_FACTORS.save(
         deps.storage,
@@ -188,10 +150,18 @@ pub fn slash(
         &(after.factor_epoch, after.slash_factor),
     )?;
     if after.slash_factor.is_zero() {
-        // Everything at risk was taken; what is queued from now on starts a new factor epoch.
+        // Everything at risk was taken; what is bonded or queued from now on starts a new factor
+        // epoch. The old epoch's pools earned rewards until now and hold nothing from now on.
+        FACTOR_EPOCH_REWARD_PER_UNIT.save(
+            deps.storage,
+            (&operator, after.factor_epoch),
+            &after.reward_per_unit,
+        )?;
         after.factor_epoch += 1;
         after.slash_factor = Decimal256::one();
+        after.stake_units = Decimal256::zero();
     }
+    after.stake = operators::stake_of(&after)?;
 
     // The slice and the whole shrink by the same magnitude: other services keep their stake.
     let counted_before = allocation.magnitude;
@@ -228,12 +198,11 @@ pub fn slash(
         stake_at_snapshot,
         magnitude,
         fraction,
-        bonded_slashed: taken,
+        stake_slashed: before.stake.saturating_sub(after.stake),
     };
     SLASHES.save(deps.storage, (&operator, after.slash_count), &record)?;
 
     let response = Response::new()
-        .add_messages(msgs)
         .add_attribute("action", "slash")
         .add_attribute(events::SERVICE_ID, service_id.to_string())
         .add_attribute("operator", operator)
@@ -241,11 +210,6 @@ pub fn slash(
         .add_attribute("bps", bps.to_string())
         .add_attribute("snapshot_height", snapshot_height.to_string())
         .add_attribute("fraction", fraction.to_string())
-        .add_attributes(record.bonded_slashed.iter().map(|t| {
-            (
-                format!("bonded_slashed_{}", t.strategy_id),
-                t.amount.to_string(),
-            )
-        }));
+        .add_attribute("stake_slashed", record.stake_slashed);
     Ok(response)
 }

@@ -16,8 +16,8 @@ pub const DELEGATIONS: Map<&Addr, Delegation> = Map::new("delegations");
 pub const STRATEGIES: Map<u16, Strategy> = Map::new("strategies");
 /// Strategy ids by asset: ("native", denom) or ("cw20", token address).
 pub const STRATEGY_IDS: Map<(&str, &str), u16> = Map::new("strategy_ids");
-/// What is bonded to each operator in each strategy, by (operator, strategy): an operator's pools
-/// are one prefix of at most `MAX_STRATEGIES` entries.
+/// What is bonded to each operator in each strategy, by (operator, strategy), as of the last time
+/// each was touched (see `crate::pools`).
 pub const POOLS: Map<(&Addr, u16), Pool> = Map::new("pools");
 /// Queued withdrawals by (staker, id); ids grow with time, so id order is release order.
 pub const WITHDRAWALS: Map<(&Addr, u64), Withdrawal> = Map::new("withdrawals");
@@ -41,6 +41,10 @@ pub const REWARDS: Map<&Addr, Uint128> = Map::new("rewards");
 /// epoch): shares of that epoch earn up to it and no further.
 pub const EPOCH_REWARD_PER_SHARE: Map<(&Addr, u16, u64), Decimal256> =
     Map::new("pool_epoch_reward_per_share");
+/// An operator's `reward_per_unit` when a full slash ended one of its factor epochs, by
+/// (operator, factor epoch): pools of that epoch, caught up later, earn up to it and no further.
+pub const FACTOR_EPOCH_REWARD_PER_UNIT: Map<(&Addr, u64), Decimal256> =
+    Map::new("factor_epoch_reward_per_unit");
 
 pub const SERVICES: Map<u32, Service> = Map::new("services");
 pub const NEXT_SERVICE_ID: Item<u32> = Item::new("next_service_id");
@@ -51,7 +55,7 @@ pub const ALLOCATIONS: Map<(&Addr, u32), Allocation> = Map::new("allocations");
 /// changes reads those only, however many services it serves.
 pub const PENDING_ALLOCATIONS: Map<(&Addr, u32), Empty> = Map::new("pending_allocations");
 
-/// Each operator's stake (the weighted sum of its pools), readable at past heights.
+/// Each operator's stake (the weighted sum of its pools as of now), readable at past heights.
 pub const OPERATOR_STAKE: SnapshotMap<&Addr, Uint128> = SnapshotMap::new(
     "operator_stake",
     "operator_stake__checkpoints",

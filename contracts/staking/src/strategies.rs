@@ -1,22 +1,20 @@
-//! Strategies: the assets accepted as stake, what a token of each weighs, and how an operator's
-//! pools add up to its stake.
+//! Strategies: the assets accepted as stake, what a token of each weighs, and where their tokens
+//! are sent.
 //!
-//! An operator's stake is `Σ floor(pool tokens × weight)` over its pools, kept in
-//! `Operator::stake` (and its snapshot) and moved by each pool's change alone, so a bond touches
-//! one pool however many strategies there are. Weights never change (see `Strategy::weight`),
-//! which is what keeps that sum right without revisiting every operator.
+//! An operator's stake is the weighted sum of its pools (see [`crate::pools`]), moved by each
+//! pool's change alone, so a bond touches one pool however many strategies there are. Weights
+//! never change (see `Strategy::weight`), which is what keeps that sum right without revisiting
+//! every operator.
 
 use cosmwasm_std::{
-    Addr, BankMsg, CosmosMsg, Decimal, DepsMut, MessageInfo, Order, Response, StdResult, Storage,
+    BankMsg, CosmosMsg, Decimal, DepsMut, MessageInfo, Order, Response, StdResult, Storage,
     Uint128, WasmMsg, coins, to_json_binary,
 };
 use poi_types::cw20::Cw20ExecuteMsg;
-use poi_types::staking::{
-    Asset, Config, MAX_STRATEGIES, Operator, Pool, SlashDestination, Strategy, events,
-};
+use poi_types::staking::{Asset, Config, MAX_STRATEGIES, SlashDestination, Strategy, events};
 
 use crate::ContractError;
-use crate::state::{ADMIN, POOLS, STRATEGIES, STRATEGY_IDS};
+use crate::state::{ADMIN, STRATEGIES, STRATEGY_IDS};
 
 /// Heaviest weight a token may have: a bound that keeps `tokens × weight` of any bank supply
 /// inside the stake's type.
@@ -59,51 +57,6 @@ pub fn weigh(strategy: &Strategy, tokens: Uint128) -> Result<Uint128, ContractEr
     tokens
         .checked_mul_floor(strategy.weight)
         .map_err(|_| ContractError::StakeOverflow)
-}
-
-/// The operator's pool in a strategy; empty if nothing was ever bonded there.
-pub fn pool(storage: &dyn Storage, operator: &Addr, strategy_id: u16) -> StdResult<Pool> {
-    Ok(POOLS
-        .may_load(storage, (operator, strategy_id))?
-        .unwrap_or_default())
-}
-
-/// The operator's pools with their strategies; at most [`MAX_STRATEGIES`].
-pub fn pools(storage: &dyn Storage, operator: &Addr) -> StdResult<Vec<(Strategy, Pool)>> {
-    POOLS
-        .prefix(operator)
-        .range(storage, None, None, Order::Ascending)
-        .map(|item| {
-            let (id, pool) = item?;
-            Ok((STRATEGIES.load(storage, id)?, pool))
-        })
-        .collect()
-}
-
-/// Saves a pool's new state; the strategy's bonded total and the operator's stake follow it. The
-/// caller saves the operator (its stake snapshot moves with it).
-pub fn save_pool(
-    storage: &mut dyn Storage,
-    operator: &mut Operator,
-    strategy: &mut Strategy,
-    before: &Pool,
-    after: &Pool,
-) -> Result<(), ContractError> {
-    let (was, is) = (
-        weigh(strategy, before.tokens)?,
-        weigh(strategy, after.tokens)?,
-    );
-    // `stake` holds `was` among its terms, so only the addition can overflow.
-    operator.stake = (operator.stake - was)
-        .checked_add(is)
-        .map_err(|_| ContractError::StakeOverflow)?;
-    // The strategy's total holds this pool's tokens among its terms, likewise.
-    strategy.bonded = (strategy.bonded - before.tokens)
-        .checked_add(after.tokens)
-        .map_err(|_| ContractError::StakeOverflow)?;
-    POOLS.save(storage, (&operator.address, strategy.id), after)?;
-    STRATEGIES.save(storage, strategy.id, strategy)?;
-    Ok(())
 }
 
 /// Refuses a bond that would take the strategy over its cap.

@@ -2,8 +2,10 @@
 //!
 //! Stakers bond assets to one operator. Each asset the admin accepts is a *strategy* (a bank denom
 //! or a cw20 token) with a fixed weight per token; an operator's stake is the weighted sum of what
-//! is bonded to it. Each (operator, strategy) bond is a pool of tokens and shares, so a slash cuts
-//! each of the operator's pools once and every delegator's value follows, however many there are. The same stake secures several *services* (poi's consensus contract is one): the
+//! is bonded to it. Each (operator, strategy) bond is a pool of tokens and shares, and a slash
+//! moves the operator's slash factor, which every pool (when next touched) and every delegator's
+//! value follow, however many there are. The same stake secures several *services* (poi's
+//! consensus contract is one): the
 //! operator allocates a unique slice of it to each, as a *magnitude*, a fixed-point part of its
 //! stake. A service's slasher can cut only the slice allocated to it, and a cut lowers the
 //! operator's total magnitude by the same amount, so every other service keeps the stake it had.
@@ -182,6 +184,12 @@ pub struct OperatorMetadata {
 /// What is bonded to an operator in one strategy: tokens and the shares its delegators hold of
 /// them.
 ///
+/// A slash does not touch the pool: it moves the operator's slash factor. Stored, a pool holds its
+/// tokens as of its last bond or withdrawal, with the factor then; what it holds now is
+/// `tokens × factor now / factor then`, and what the slashes took is sent where slashes go at its
+/// next bond or withdrawal, or when anyone collects it (`collected` counts what was). So a slash
+/// costs the same however many strategies the operator has. Queries show the pool as of now.
+///
 /// A slash of everything empties the pool; the `epoch` then moves on so shares from before the
 /// slash are worth nothing and new deposits start from a clean pool, without a division by zero or
 /// share inflation.
@@ -193,6 +201,17 @@ pub struct Pool {
     pub epoch: u64,
     /// Delegator rewards per share of this pool, ever growing (reward tokens per share).
     pub reward_per_share: Decimal256,
+    /// The operator's factor epoch and slash factor `tokens` is exact at.
+    pub factor_epoch: u64,
+    pub slash_factor: Decimal256,
+    /// Of what slashes took since then, the tokens already sent where slashes go.
+    pub collected: Uint128,
+    /// `tokens × weight / slash_factor` (rounded up), fixed at each bond or withdrawal: the pool's
+    /// weighted stake as if unslashed, its term in the operator's `stake_units`. Times the
+    /// operator's factor now, it is the pool's weighted stake now.
+    pub stake_units: Decimal256,
+    /// The operator's `reward_per_unit` that `reward_per_share` includes.
+    pub reward_per_unit: Decimal256,
 }
 
 #[cw_serde]
@@ -200,8 +219,13 @@ pub struct Operator {
     pub address: Addr,
     pub commission_bps: u16,
     pub metadata: OperatorMetadata,
-    /// The weighted sum of its pools: `Σ floor(tokens × weight)` over the strategies bonded to it.
+    /// The weighted sum of its pools, rounded down once: `stake_units × slash_factor`.
     pub stake: Uint128,
+    /// The sum of its pools' `stake_units`: weighted tokens over the slash factor they were
+    /// bonded at, so a slash moves the factor alone and every pool's share of the stake stays.
+    pub stake_units: Decimal256,
+    /// Rewards paid to its pools per stake unit, ever growing; a pool takes its part when touched.
+    pub reward_per_unit: Decimal256,
     /// The magnitude of the whole pool: [`WHOLE_STAKE`] less every slice slashed since the last
     /// full slash. A slice of magnitude `m` is `m / max_magnitude` of every pool.
     pub max_magnitude: Uint64,
@@ -286,8 +310,10 @@ pub struct SlashRecord {
     pub magnitude: Uint64,
     /// The part of the operator's whole stake that was cut (`magnitude / max_magnitude`).
     pub fraction: Decimal256,
-    /// Taken from each bonded pool at once; queued withdrawals lose their part when they complete.
-    pub bonded_slashed: Vec<StrategyAmount>,
+    /// The weighted stake the cut took from the bonded pools. Each pool's tokens are taken when
+    /// it is next touched or `CollectSlashed`; queued withdrawals lose their part when they
+    /// complete.
+    pub stake_slashed: Uint128,
 }
 
 #[cw_serde]
@@ -325,6 +351,9 @@ pub enum ExecuteMsg {
     /// redelegation out of its positions at the new operator, and end it. The staker's own next
     /// `Undelegate` or `Redelegate` does the same.
     SettleRedelegation { staker: String },
+    /// Anyone: send what the operator's slashes took of its pool in a strategy where slashes go.
+    /// A pool's slashed tokens are also sent whenever it is next bonded to or withdrawn from.
+    CollectSlashed { operator: String, strategy_id: u16 },
     /// Pay out released withdrawals, oldest first, at most `limit` (capped) of them.
     CompleteWithdrawals { limit: Option<u32> },
     /// The service's slasher only: cut `bps` of the stake the operator allocated to the service at
@@ -485,7 +514,11 @@ pub struct StrategiesResponse {
 #[cw_serde]
 pub struct PoolView {
     pub strategy_id: u16,
+    /// As of now: the operator's slashes since it was last touched taken.
     pub pool: Pool,
+    /// Tokens those slashes took that the contract still holds, until `CollectSlashed` or the
+    /// pool's next bond or withdrawal sends them where slashes go.
+    pub slashed_uncollected: Uint128,
 }
 
 #[cw_serde]

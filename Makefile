@@ -83,13 +83,9 @@ localnet:
 localnet-stop:
 	@localnet/localnet.sh stop
 
+# Two lanes side by side, each on its own local chain (scripts/e2e.sh says which scripts where).
 e2e: cli
-	@tests/e2e/registry.sh
-	@tests/e2e/staking.sh
-	@tests/e2e/consensus.sh
-	@tests/e2e/light-client.sh
-	@tests/e2e/operators.sh
-	@tests/e2e/operator-faults.sh
+	@scripts/e2e.sh
 
 # Claims per minute and submission-to-settlement latency of five operator daemons on the local chain.
 bench-network: setup wasm cli

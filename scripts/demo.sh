@@ -195,7 +195,7 @@ fi
 cat <<EOT
 
 Everything is still running:
-  chain           http://127.0.0.1:26657 (home $demo/chain)
+  chain           $rpc_url (home $demo/chain)
   content server  $POI_CONTENT_URL (store $demo/content)
   browser app     $app_url
                   (list the claims, open one, "Re-run in this browser"; the checkpoint is in the address)

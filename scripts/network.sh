@@ -10,7 +10,8 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cache="${POI_CACHE:-$HOME/.cache/poi}"
 poi="${CARGO_TARGET_DIR:-$cache/target}/release/poi"
 data="$cache/demo-data"
-rpc_url="http://127.0.0.1:26657"
+# The chain's RPC: localnet/localnet.sh listens where POI_RPC_PORT says.
+rpc_url="http://127.0.0.1:${POI_RPC_PORT:-26657}"
 network_name="${network_name:-local-demo}"
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }

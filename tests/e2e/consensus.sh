@@ -8,10 +8,9 @@
 set -euo pipefail
 
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-rpc=http://127.0.0.1:26657
 height() { curl -s "$rpc/status" | json 'int(v["result"]["sync_info"]["latest_block_height"])'; }
 wait_for_height() { while (($(height) < $1)); do sleep 0.3; done; }
-smart() { "$wasmd" q wasm contract-state smart "$1" "$2" --node "tcp://127.0.0.1:26657" -o json; }
+smart() { "$wasmd" q wasm contract-state smart "$1" "$2" "${node[@]}" -o json; }
 
 for who in validator alice bob carol; do mnemonic_of "$who" >"$work/$who"; done
 as() { local who="$1"; shift; POI_MNEMONIC_FILE="$work/$who" POI_DATA_DIR="$work/data-$who" "$poi" --json "$@"; }
@@ -81,7 +80,7 @@ for who in bob carol; do
 done
 [[ "$(smart "$consensus" "{\"operator_record\":{\"operator\":\"$(address_of validator)\"}}" | json 'v["data"]["slashes"]')" == 1 ]] \
     || fail "the slash is not on the operator's record"
-"$wasmd" q bank balance "$consensus" stake --node tcp://127.0.0.1:26657 -o json \
+"$wasmd" q bank balance "$consensus" stake "${node[@]}" -o json \
     | json 'int(v["balance"]["amount"])' | grep -qx 0 || fail "the consensus contract kept funds"
 pass "the liar lost 100 of its 1000, the honest operators shared the reward, nothing left behind"
 

@@ -1,5 +1,6 @@
-# Shared by the end-to-end scripts: paths, a scratch directory, the local chain stopped on exit,
-# the test accounts of localnet/accounts.txt, and pass/fail reporting. Source it; do not run it.
+# Shared by the end-to-end scripts: paths, a scratch directory, the local chain (its RPC and home)
+# stopped on exit, the test accounts of localnet/accounts.txt, and pass/fail reporting. Source it;
+# do not run it.
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cache="${POI_CACHE:-$HOME/.cache/poi}"
@@ -7,6 +8,13 @@ poi="${CARGO_TARGET_DIR:-$cache/target}/release/poi"
 wasmd="${WASMD:-$cache/bin/wasmd}"
 work="$(mktemp -d)"
 cd "$root"
+
+# The chain a script starts: the local chain's own ports and home unless the environment names
+# others (localnet/localnet.sh reads the same variables), so that scripts/e2e.sh can run two
+# chains side by side. `poi` is pointed at it through POI_RPC, wasmd's CLI through `node`.
+rpc="http://127.0.0.1:${POI_RPC_PORT:-26657}"
+node=(--node "tcp://127.0.0.1:${POI_RPC_PORT:-26657}")
+export POI_RPC="$rpc" POI_LOCALNET_HOME="${POI_LOCALNET_HOME:-$cache/localnet}"
 
 cleanup() {
     localnet/localnet.sh stop || true

@@ -9,7 +9,6 @@
 set -euo pipefail
 
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-rpc=http://127.0.0.1:26657
 height() { curl -s "$rpc/status" | json 'int(v["result"]["sync_info"]["latest_block_height"])'; }
 wait_for_height() { while (($(height) < $1)); do sleep 0.3; done; }
 

@@ -34,7 +34,7 @@ network_register_assets alice bob
 consensus="$(json 'v["contracts"]["consensus"]["address"]' <"$net/deployments.json")"
 truth="$(output_hash_of "$data/digit-7.npy")"
 proxy_port=26700
-python3 tests/e2e/tcp-proxy.py "$proxy_port" 26657 &
+python3 tests/e2e/tcp-proxy.py "$proxy_port" "${POI_RPC_PORT:-26657}" &
 echo $! >"$net/pids/proxy.pid"
 network_add_operator honest1 1000 9470 ""
 network_add_operator honest2 1000 9471 "" "http://127.0.0.1:$proxy_port" "$rpc_url"
@@ -76,7 +76,7 @@ for who in honest1 honest2 honest3; do
     done
     [[ "$(as alice staking show "$(address_of "$who")" | json 'v["value"]')" == 1000 ]] || fail "$who was slashed"
     record="$("$wasmd" q wasm contract-state smart "$consensus" \
-        "{\"operator_record\":{\"operator\":\"$(address_of "$who")\"}}" --node tcp://127.0.0.1:26657 -o json)"
+        "{\"operator_record\":{\"operator\":\"$(address_of "$who")\"}}" "${node[@]}" -o json)"
     [[ "$(json 'v["data"]["no_shows"], v["data"]["slashes"]' <<<"$record")" == "(0, 0)" ]] \
         || fail "$who has a no-show or slash on record: $record"
 done

@@ -9,7 +9,7 @@
 set -euo pipefail
 
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-balance() { "$wasmd" q bank balance "$1" stake --node tcp://127.0.0.1:26657 -o json | json 'int(v["balance"]["amount"])'; }
+balance() { "$wasmd" q bank balance "$1" stake "${node[@]}" -o json | json 'int(v["balance"]["amount"])'; }
 # Fee of a transaction printed by `poi --json`: gas wanted × 0.025, rounded up.
 fee() { json 'int(v["gas_wanted"]) * 25 // 1000 + (1 if int(v["gas_wanted"]) * 25 % 1000 else 0)'; }
 
@@ -91,10 +91,9 @@ pass "after the delay alice got exactly 2850 and carol 5700; the contract holds 
 
 # A cw20 strategy. The token is stored and instantiated with wasmd's own CLI: it is not poi's.
 cw20_wasm="$(scripts/build-cw20.sh)"
-node=(--node tcp://127.0.0.1:26657)
 wasmd_tx() { # the wasmd tx arguments; waits for the transaction and prints it as JSON
     local hash
-    hash="$("$wasmd" tx "$@" --from alice --keyring-backend test --home "$cache/localnet" \
+    hash="$("$wasmd" tx "$@" --from alice --keyring-backend test --home "$POI_LOCALNET_HOME" \
         --chain-id poi-local-1 "${node[@]}" --gas auto --gas-adjustment 1.4 --gas-prices 0.025stake \
         -y -o json 2>/dev/null | json 'v["txhash"]')"
     for _ in $(seq 30); do

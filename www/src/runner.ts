@@ -133,25 +133,41 @@ export class VerifierWorker {
     return this.warm;
   }
 
-  /** Runs one request; `signal` aborting terminates the worker (make a new one afterwards). */
-  async run(request: RunRequest, signal?: AbortSignal): Promise<RunResult> {
-    await this.warm;
-    if (this.busy) throw failure("Input", "a run is already in progress");
+  /**
+   * Runs one request once the worker is warm; `signal` aborting terminates the worker (make a new
+   * one afterwards). A signal aborted before the call, or while the worker warms up, cancels too:
+   * an abort event already dispatched would never reach a listener added later.
+   */
+  run(request: RunRequest, signal?: AbortSignal): Promise<RunResult> {
+    if (this.busy) return Promise.reject(failure("Input", "a run is already in progress"));
     return new Promise<RunResult>((done, fail) => {
       const cancel = () => {
         this.worker.terminate();
         this.busy = undefined;
         fail(failure("Cancelled", "the run was cancelled; the verifier worker was stopped"));
       };
+      if (signal?.aborted) return cancel();
       signal?.addEventListener("abort", cancel, { once: true });
-      this.busy = (reply) => {
+      const finish = () => {
         signal?.removeEventListener("abort", cancel);
         this.busy = undefined;
+      };
+      this.busy = (reply) => {
+        finish();
         if (reply.type === "done") done(reply);
         else if (reply.type === "failed") fail(failure(reply.kind, reply.message));
       };
-      const transfer = [request.model, ...request.inputs.map((i) => i.bytes)];
-      this.worker.postMessage(request, transfer);
+      this.warm.then(
+        () => {
+          if (signal?.aborted) return;
+          const transfer = [request.model, ...request.inputs.map((i) => i.bytes)];
+          this.worker.postMessage(request, transfer);
+        },
+        (error) => {
+          finish();
+          fail(error);
+        },
+      );
     });
   }
 

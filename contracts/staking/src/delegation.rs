@@ -109,7 +109,7 @@ fn bond(
     let before = operators::load(deps.storage, &operator)?;
     let mut delegation = delegation_to(deps.storage, staker, &operator)?;
 
-    let mut touched = pools::touch(deps.storage, &before, &strategy)?;
+    let mut touched = pools::touch(deps.storage, &before, strategy.id)?;
     let pool = &mut touched.pool;
     let index = match delegation
         .positions
@@ -172,7 +172,7 @@ pub fn undelegate(
     let operator = delegation.operator.clone();
     let before = operators::load(deps.storage, &operator)?;
     let mut strategy = strategies::load(deps.storage, strategy_id)?;
-    let mut touched = pools::touch(deps.storage, &before, &strategy)?;
+    let mut touched = pools::touch(deps.storage, &before, strategy.id)?;
     let position = &mut delegation.positions[index];
     rewards::settle_position(
         deps.storage,

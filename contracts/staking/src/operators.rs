@@ -78,7 +78,7 @@ pub fn bonded_stake(storage: &dyn Storage, d: &Delegation) -> Result<Uint128, Co
     let mut stake = Uint128::zero();
     for position in &d.positions {
         let strategy = strategies::load(storage, position.strategy_id)?;
-        let pool = pools::touch(storage, &op, &strategy)?.pool;
+        let pool = pools::now(storage, &op, position.strategy_id)?;
         let weight = strategies::weigh(&strategy, delegation::value(&pool, position))?;
         stake = stake
             .checked_add(weight)

@@ -26,7 +26,7 @@ use crate::{operators, strategies};
 pub struct Touched {
     /// As of now; the caller changes it and hands it to [`save`].
     pub pool: Pool,
-    /// What the stored pool's tokens held: its tokens less what was already collected.
+    /// What the contract held for the stored pool: its tokens less what was already collected.
     held: Uint128,
     /// The stored pool's term in the operator's `stake_units`: none if a full slash since then
     /// already took it out.
@@ -82,9 +82,9 @@ fn caught_up(
 pub fn touch(
     storage: &dyn Storage,
     op: &Operator,
-    strategy: &Strategy,
+    strategy_id: u16,
 ) -> Result<Touched, ContractError> {
-    let stored = stored(storage, op, strategy.id)?;
+    let stored = stored(storage, op, strategy_id)?;
     let (pool, caught) = caught_up(storage, op, &stored)?;
     Ok(Touched {
         pool,

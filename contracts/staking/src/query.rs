@@ -209,11 +209,7 @@ pub fn pools(deps: Deps, operator: String) -> Result<PoolsResponse, ContractErro
         .collect::<StdResult<Vec<u16>>>()?;
     let mut views = Vec::with_capacity(ids.len());
     for strategy_id in ids {
-        let touched = pools::touch(
-            deps.storage,
-            &op,
-            &strategies::load(deps.storage, strategy_id)?,
-        )?;
+        let touched = pools::touch(deps.storage, &op, strategy_id)?;
         views.push(PoolView {
             strategy_id,
             slashed_uncollected: touched.slashed(),

@@ -92,7 +92,7 @@ pub fn redelegate(
     let (mut moved, mut positions) = (vec![], vec![]);
     for p in &d.positions {
         let mut strategy = strategies::load(deps.storage, p.strategy_id)?;
-        let mut old = pools::touch(deps.storage, &from_after, &strategy)?;
+        let mut old = pools::touch(deps.storage, &from_after, strategy.id)?;
         let value = delegation::value(&old.pool, p);
         if value.is_zero() {
             // Shares a full slash voided: nothing to move (their rewards were credited above).
@@ -106,7 +106,7 @@ pub fn redelegate(
             &mut strategy,
             old,
         )?);
-        let mut new = pools::touch(deps.storage, &to_after, &strategy)?;
+        let mut new = pools::touch(deps.storage, &to_after, strategy.id)?;
         let shares = pool::deposit(&mut new.pool, value).ok_or(ContractError::PoolFull)?;
         positions.push(Position {
             strategy_id: p.strategy_id,
@@ -223,7 +223,7 @@ fn settle_released(
             continue;
         };
         let mut strategy = strategies::load(storage, debt.strategy_id)?;
-        let mut touched = pools::touch(storage, &after, &strategy)?;
+        let mut touched = pools::touch(storage, &after, strategy.id)?;
         rewards::settle_position(storage, &r.staker, &r.to, &touched.pool, p)?;
         let taken = debt.amount.min(delegation::value(&touched.pool, p));
         if taken.is_zero() {

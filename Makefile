@@ -68,7 +68,7 @@ www-lint: wasm
 	@scripts/build-www.sh lint
 
 # Tests that need the artefacts or the ONNX test data are #[ignore]d, so that a plain
-# `cargo test --workspace` passes on a fresh clone; here, after `make setup` and `make wasm`, they run.
+# `cargo test --workspace` passes after `make setup` alone; here, after `make wasm` too, they run.
 unit-test: build
 	$(NATIVE_CARGO) test --locked --workspace --release -- --include-ignored
 

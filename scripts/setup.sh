@@ -2,6 +2,7 @@
 # Installs what poi's build, tests and local chain need; does nothing for what is already there.
 #
 #   - the wasm32-unknown-unknown Rust target, rustfmt and clippy
+#   - the crates.io releases the workspace patches, patched (scripts/patch-crates.sh)
 #   - wasm-opt from the npm package binaryen (>= 121, for --llvm-memory-copy-fill-lowering)
 #   - wasmd, built from its Go module (libwasmvm comes with the wasmvm module)
 #   - for the verifier's tests: a Python venv with onnx (its backend test models) and onnxruntime,
@@ -33,6 +34,9 @@ for component in rustfmt clippy; do
         rustup component add "$component"
     fi
 done
+
+# The crates the workspace patches (patches/): cargo cannot read the workspace without them.
+"$root/scripts/patch-crates.sh"
 
 # Every npm package the project uses (binaryen's wasm-opt, the app's toolchain, the browser
 # tests' playwright-core and axe, onnxruntime-web for the benchmark), locked in

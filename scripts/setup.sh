@@ -6,7 +6,8 @@
 #   - wasm-opt from the npm package binaryen (>= 121, for --llvm-memory-copy-fill-lowering)
 #   - wasmd, built from its Go module (libwasmvm comes with the wasmvm module)
 #   - for the verifier's tests: a Python venv with onnx (its backend test models) and onnxruntime,
-#     the test models laid out by scripts/onnx-test-data.py, npm playwright-core and
+#     the test models laid out by scripts/onnx-test-data.py and the NaN models of
+#     scripts/nan-models.py, npm playwright-core and
 #     onnxruntime-web, and Debian's chromium
 #
 # Everything lands in $POI_CACHE (default ~/.cache/poi), outside the clone.
@@ -104,6 +105,13 @@ fi
 if [[ ! -d "$cache/onnx-data/light" ]]; then
     step "laying out the ONNX backend test models in $cache/onnx-data"
     "$venv/bin/python" "$(dirname "${BASH_SOURCE[0]}")/onnx-test-data.py" "$cache/onnx-data" >/dev/null
+fi
+# The NaN suite is written afresh whenever its generator changes (a second or so).
+nan_stamp="$(sha256sum "$root/scripts/nan-models.py" | cut -d' ' -f1)"
+if [[ "$(cat "$cache/onnx-data/nan/generator.sha256" 2>/dev/null)" != "$nan_stamp" ]]; then
+    step "writing the NaN test models into $cache/onnx-data/nan"
+    "$venv/bin/python" "$root/scripts/nan-models.py" "$cache/onnx-data" >/dev/null
+    echo "$nan_stamp" >"$cache/onnx-data/nan/generator.sha256"
 fi
 if [[ ! -f "$cache/real-models/ch_PP-OCRv4_det_infer.onnx" ]]; then
     step "fetching real models shipped in a PyPI package (rapidocr-onnxruntime 1.4.4)"

@@ -15,9 +15,14 @@ const target = process.env.CARGO_TARGET_DIR ?? join(cache, "target");
 const poi = join(target, "release/poi");
 const data = join(cache, "onnx-data");
 
-// The light architectures and every PyTorch operator test.
-const cases = ["light", "pytorch-operator"].flatMap((suite) =>
-  readdirSync(join(data, suite)).sort().map((name) => ({ suite, name })),
+// The light architectures, every PyTorch operator test, and the NaN models (scripts/nan-models.py):
+// the verifier runs without NaN canonicalisation in every engine, so these must agree too, and
+// must run, or they show nothing.
+const cases = ["light", "pytorch-operator", "nan"].flatMap((suite) =>
+  readdirSync(join(data, suite), { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => ({ suite, name: entry.name }))
+    .sort((a, b) => (a.name < b.name ? -1 : 1)),
 );
 
 // input_<i>.pb are in the order the model takes its inputs.
@@ -137,6 +142,9 @@ plan.forEach((c, i) => {
   if (!same) {
     failures++;
     console.log(`DIFFERS ${c.suite}/${c.name}\n  wasmer   ${wasmer[i]}\n  node     ${node[i]}\n  chromium ${browserHashes[i]}`);
+  } else if (!ok && c.suite === "nan") {
+    failures++;
+    console.log(`NaN model refused in all three: ${c.suite}/${c.name}: ${node[i].slice(0, 160)}`);
   } else if (!ok) {
     console.log(`same error in all three: ${c.suite}/${c.name}: ${node[i].slice(0, 120)}`);
   }

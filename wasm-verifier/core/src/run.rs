@@ -152,8 +152,8 @@ fn verify_inner(
     let named: Vec<(String, Tensor)> = output_names
         .into_iter()
         .zip(outputs)
-        .map(|(name, value)| (name, value.into_tensor()))
-        .collect();
+        .map(|(name, value)| Ok((name, as_declared(value.into_tensor())?)))
+        .collect::<Result<_, VerifyError>>()?;
     let (encoding, summaries) = encoding::encode(&named)?;
     let output_hash = encoding::sha256(&encoding);
     let model_hash = encoding::sha256(model_bytes);
@@ -163,6 +163,20 @@ fn verify_inner(
         outputs: summaries,
         encoding,
     })
+}
+
+/// tract computes some int64 values (a cast to int64, a shape) as its symbolic dimensions, `TDim`.
+/// ONNX has no such type: the model declared int64, and once run the values are plain integers.
+fn as_declared(tensor: Tensor) -> Result<Tensor, VerifyError> {
+    if tensor.datum_type() != DatumType::TDim {
+        return Ok(tensor);
+    }
+    tensor
+        .cast_to::<i64>()
+        .map(|t| t.into_owned())
+        .map_err(|e| VerifyError::Inference {
+            reason: format!("an int64 output is still symbolic after the run: {e:#}"),
+        })
 }
 
 /// Turns the typed model into a plan that runs once.

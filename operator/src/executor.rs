@@ -15,7 +15,7 @@ use poi_types::registry::{
 };
 use poi_verifier::encoding;
 use poi_verifier::tolerance;
-use poi_verifier_host::{HostConfig, WasmVerifier};
+use poi_verifier_host::{HostConfig, PreparedModels, WasmVerifier};
 
 use crate::config::OperatorConfig;
 use crate::error::OperatorError;
@@ -24,6 +24,9 @@ use crate::vote::{self, Decision, LimitOrigin, Unverifiable};
 /// Tolerances used when the model's record no longer states its own.
 const DEFAULT_ATOL: f64 = 1e-5;
 const DEFAULT_RTOL: f64 = 1e-4;
+/// Models kept prepared between claims. Each holds a verifier instance with the model's weights and
+/// its largest run's tensors; two cover a network that alternates between a pair of models.
+const PREPARED_MODELS: usize = 2;
 
 pub struct Executor {
     content: ContentStore,
@@ -33,6 +36,8 @@ pub struct Executor {
     wasmer_cache: std::path::PathBuf,
     /// Compiled verifiers by sha256: compiling one takes seconds.
     verifiers: HashMap<String, WasmVerifier>,
+    /// Later claims on a model pay only for their run (docs/verifier.md, "Prepared models").
+    prepared: PreparedModels,
     model_limit_origin: LimitOrigin,
     points_limit_origin: LimitOrigin,
 }
@@ -58,6 +63,7 @@ impl Executor {
             host: config.host_config(),
             wasmer_cache: config.wasmer_cache_dir(),
             verifiers: HashMap::new(),
+            prepared: PreparedModels::new(PREPARED_MODELS),
             model_limit_origin: origin(
                 config.limits.max_model_bytes,
                 poi_verifier::Limits::default().max_model_bytes,
@@ -165,11 +171,12 @@ impl Executor {
             Err(e) => return Ok(on_error(&e)),
         };
         let (policy, store) = (self.policy, self.content.clone());
-        let verifier = match self.verifier(chain, contracts, claim.verifier_hash.as_str()) {
-            Ok(v) => v,
-            Err(decision) => return Ok(decision),
-        };
-        let run = match recheck::run(claim, &content, verifier) {
+        let hash = claim.verifier_hash.as_str();
+        if let Err(decision) = self.verifier(chain, contracts, hash) {
+            return Ok(decision);
+        }
+        let verifier = &self.verifiers[hash];
+        let run = match recheck::run(claim, &content, verifier, Some(&mut self.prepared)) {
             Ok(run) => run,
             Err(e) => return Ok(on_error(&e)),
         };

@@ -6,7 +6,9 @@ Usage: python verifier-prepare.py CACHE OUT CASE...
   CASE = real/name:SHAPE     a model with real weights under CACHE/real-models (see setup.sh), on
                              a seeded random float32 input of SHAPE (like 1x3x224x224);
   CASE = demo/name:INPUT     the demo's model CACHE/demo-data/name.onnx on the demo's input
-                             CACHE/demo-data/INPUT (a .npy, such as digit-7.npy).
+                             CACHE/demo-data/INPUT (a .npy, such as digit-7.npy);
+  CASE = gemm/N              one f32 MatMul of an NxN input by an NxN constant, written to OUT:
+                             the matrix-kernel microbenchmark.
 """
 
 import json
@@ -15,7 +17,7 @@ import sys
 
 import numpy as np
 import onnx
-from onnx import numpy_helper
+from onnx import TensorProto, helper, numpy_helper
 
 cache, out, cases = sys.argv[1], sys.argv[2], sys.argv[3:]
 
@@ -32,8 +34,30 @@ def save(case, i, array):
 
 
 manifest = []
+def gemm(n):
+    """A model that is one NxN by NxN matrix product, the constant side seeded."""
+    weights = np.random.default_rng(11).standard_normal((n, n), dtype=np.float32)
+    graph = helper.make_graph(
+        [helper.make_node("MatMul", ["a", "b"], ["c"])],
+        f"gemm{n}",
+        [helper.make_tensor_value_info("a", TensorProto.FLOAT, [n, n])],
+        [helper.make_tensor_value_info("c", TensorProto.FLOAT, [n, n])],
+        [numpy_helper.from_array(weights, "b")],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    path = os.path.join(out, f"gemm{n}.onnx")
+    onnx.save(model, path)
+    return path
+
+
 for case in cases:
-    if case.startswith("demo/"):
+    if case.startswith("gemm/"):
+        n = int(case.removeprefix("gemm/"))
+        path = gemm(n)
+        case = f"gemm/{n}x{n}x{n}"
+        arrays = [np.random.default_rng(7).standard_normal((n, n), dtype=np.float32)]
+    elif case.startswith("demo/"):
         name, input_file = case.removeprefix("demo/").split(":")
         path = os.path.join(cache, "demo-data", name + ".onnx")
         case = "demo/" + name

@@ -12,7 +12,7 @@ use poi_content::{ContentError, FetchPolicy, Store, fetch_verified};
 use poi_types::consensus::Claim;
 use poi_verifier::Limits;
 use poi_verifier::input::NamedInput;
-use poi_verifier_host::{HostConfig, HostError, HostVerification, WasmVerifier};
+use poi_verifier_host::{HostConfig, HostError, HostVerification, PreparedModels, WasmVerifier};
 use serde::Serialize;
 
 /// Largest file fetched for a re-check.
@@ -86,11 +86,14 @@ pub fn fetch_content(
     Ok(ClaimContent { model, inputs })
 }
 
-/// Runs the claim's content through `verifier`, which must be the artefact the claim names.
+/// Runs the claim's content through `verifier`, which must be the artefact the claim names. With
+/// `prepared`, the model is kept prepared there for the next claim on it (an operator judges
+/// many); without, the run is one-shot.
 pub fn run(
     claim: &Claim,
     content: &ClaimContent,
     verifier: &WasmVerifier,
+    prepared: Option<&mut PreparedModels>,
 ) -> Result<HostVerification, ReexecutionError> {
     let named = verifier.sha256_hex();
     if !named.eq_ignore_ascii_case(claim.verifier_hash.as_str()) {
@@ -100,7 +103,11 @@ pub fn run(
         }
         .into());
     }
-    Ok(verifier.verify(&content.model, &content.inputs, &Limits::default())?)
+    let (model, inputs, limits) = (&content.model, &content.inputs, &Limits::default());
+    Ok(match prepared {
+        Some(prepared) => verifier.verify_prepared(prepared, model, inputs, limits)?,
+        None => verifier.verify(model, inputs, limits)?,
+    })
 }
 
 /// Re-runs `claim` on the model at `model_uri` (from the verified asset record) with
@@ -122,7 +129,7 @@ pub fn recheck(
         HostConfig::default(),
         cache_dir,
     )?;
-    let verification = run(claim, &content, &verifier)?;
+    let verification = run(claim, &content, &verifier, None)?;
     let committed = claim.output.output_hash.as_str().to_string();
     Ok(RecheckReport {
         claim_id: claim.id,

@@ -42,6 +42,14 @@ pub enum VerifyError {
     #[error("input {name} does not fit the model: {reason}")]
     InputMismatch { name: String, reason: String },
 
+    /// A prepared model runs only on inputs of the types and shapes it was prepared for.
+    #[error("input {name} is {given}, but the model was prepared for {prepared}")]
+    NotPreparedFor {
+        name: String,
+        prepared: String,
+        given: String,
+    },
+
     #[error("element type {dtype} is not supported")]
     UnsupportedDtype { dtype: String },
 

@@ -7,15 +7,17 @@
 //! - [`limits`]: what a model may cost before it is run at all.
 //! - [`input`]: decoding inputs from NumPy `.npy`, ONNX `TensorProto` `.pb` and JSON.
 //! - [`encoding`]: the canonical output encoding, `output_hash` and the receipt.
-//! - [`run`]: loading, checking and running a model.
+//! - [`run`]: loading, checking and running a model, once or [`Prepared`] for many runs.
 //! - [`request`]: the byte format the wasm module's ABI takes.
 //! - [`tolerance`]: comparing a recomputed output with a claimed one.
+//! - `kernels`: the wasm build's own matrix kernel, registered into tract-linalg.
 
 pub mod dtype;
 pub mod encoding;
 pub mod error;
 pub mod graph_check;
 pub mod input;
+mod kernels;
 pub mod limits;
 pub mod request;
 pub mod run;
@@ -23,4 +25,4 @@ pub mod tolerance;
 
 pub use error::VerifyError;
 pub use limits::Limits;
-pub use run::{Verification, model_inputs, verify};
+pub use run::{Prepared, Verification, model_inputs, prepare, verify};

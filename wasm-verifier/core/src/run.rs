@@ -67,7 +67,27 @@ pub fn verify(
     verifier_hash: &[u8; 32],
     limits: &Limits,
 ) -> Result<Verification, VerifyError> {
-    catching_panics(|| verify_inner(model, inputs, verifier_hash, limits))
+    catching_panics(|| {
+        let (prepared, decoded) = Prepared::build(model, inputs, limits)?;
+        prepared.run_decoded(decoded, verifier_hash)
+    })
+}
+
+/// Prepares `model` for inputs of the types and shapes of `inputs`, and runs it on them: the
+/// first claim on a model pays for the preparation, later ones ([`Prepared::run`]) only for their
+/// run. The verification is the one [`verify`] gives, by construction: `verify` is this
+/// preparation and run, done once.
+pub fn prepare(
+    model: &[u8],
+    inputs: &[NamedInput],
+    verifier_hash: &[u8; 32],
+    limits: &Limits,
+) -> Result<(Prepared, Verification), VerifyError> {
+    catching_panics(|| {
+        let (prepared, decoded) = Prepared::build(model, inputs, limits)?;
+        let verification = prepared.run_decoded(decoded, verifier_hash)?;
+        Ok((prepared, verification))
+    })
 }
 
 /// tract reports bad models as errors, but a panic somewhere in it must not take down an operator
@@ -83,86 +103,184 @@ fn catching_panics<T>(run: impl FnOnce() -> Result<T, VerifyError>) -> Result<T,
     })
 }
 
-fn verify_inner(
-    model_bytes: &[u8],
-    inputs: &[NamedInput],
-    verifier_hash: &[u8; 32],
-    limits: &Limits,
-) -> Result<Verification, VerifyError> {
-    if model_bytes.len() as u64 > limits.max_model_bytes {
-        return Err(VerifyError::ModelTooLarge {
-            bytes: model_bytes.len() as u64,
-            max: limits.max_model_bytes,
-        });
-    }
-    let mut model = decode_model(model_bytes)?;
-    let nodes = model.nodes().len() as u64;
-    if nodes > limits.max_nodes {
-        return Err(VerifyError::TooManyNodes {
-            nodes,
-            max: limits.max_nodes,
-        });
+/// A model decoded, typed for one set of input types and shapes, checked against the limits and
+/// compiled into a plan: everything of a verification but the run. The plan is immutable (each run
+/// has its own state), so runs on it are independent of each other and of the order they come in.
+pub struct Prepared {
+    model_hash: [u8; 32],
+    /// The model's inputs in the order it takes them, each with the type and shape it was
+    /// prepared for.
+    inputs: Vec<(String, DatumType, Vec<usize>)>,
+    output_names: Vec<String>,
+    plan: Arc<TypedRunnableModel>,
+}
+
+/// Inputs decoded in the model's order, with the sha256 of each as given.
+struct DecodedInputs {
+    tensors: TVec<TValue>,
+    hashes: Vec<[u8; 32]>,
+}
+
+impl Prepared {
+    /// The sha256 of the model this is prepared from.
+    pub fn model_hash(&self) -> &[u8; 32] {
+        &self.model_hash
     }
 
-    // Inputs in the model's order, each checked against what the model declares.
-    let input_names: Vec<String> = model
-        .input_outlets()
-        .map_err(unsupported)?
-        .iter()
-        .map(|o| model.node(o.node).name.clone())
-        .collect();
-    if let Some(extra) = inputs.iter().find(|i| !input_names.contains(&i.name)) {
+    /// Runs the prepared model on `inputs`, which must have the types and shapes it was prepared
+    /// for ([`VerifyError::NotPreparedFor`] otherwise: prepare again for them). The model's
+    /// limits were checked when it was prepared; `limits` bounds the inputs' decoding.
+    pub fn run(
+        &self,
+        inputs: &[NamedInput],
+        verifier_hash: &[u8; 32],
+        limits: &Limits,
+    ) -> Result<Verification, VerifyError> {
+        catching_panics(|| {
+            let names: Vec<String> = self.inputs.iter().map(|(n, ..)| n.clone()).collect();
+            let decoded = decode_inputs(&names, inputs, limits, |i, name, tensor| {
+                let (_, dt, shape) = &self.inputs[i];
+                if tensor.datum_type() != *dt || tensor.shape() != shape.as_slice() {
+                    return Err(VerifyError::NotPreparedFor {
+                        name: name.to_string(),
+                        prepared: format!("{dt:?} {shape:?}"),
+                        given: format!("{:?} {:?}", tensor.datum_type(), tensor.shape()),
+                    });
+                }
+                Ok(())
+            })?;
+            self.run_decoded(decoded, verifier_hash)
+        })
+    }
+
+    fn build(
+        model_bytes: &[u8],
+        inputs: &[NamedInput],
+        limits: &Limits,
+    ) -> Result<(Prepared, DecodedInputs), VerifyError> {
+        if model_bytes.len() as u64 > limits.max_model_bytes {
+            return Err(VerifyError::ModelTooLarge {
+                bytes: model_bytes.len() as u64,
+                max: limits.max_model_bytes,
+            });
+        }
+        let mut model = decode_model(model_bytes)?;
+        let nodes = model.nodes().len() as u64;
+        if nodes > limits.max_nodes {
+            return Err(VerifyError::TooManyNodes {
+                nodes,
+                max: limits.max_nodes,
+            });
+        }
+
+        // Inputs in the model's order, each checked against what the model declares, and the
+        // model specialised to their types and shapes.
+        let input_names: Vec<String> = model
+            .input_outlets()
+            .map_err(unsupported)?
+            .iter()
+            .map(|o| model.node(o.node).name.clone())
+            .collect();
+        let mut facts = Vec::with_capacity(input_names.len());
+        let decoded = decode_inputs(&input_names, inputs, limits, |i, name, tensor| {
+            let declared = model.input_fact(i).map_err(unsupported)?.clone();
+            check_input(name, &declared, tensor)?;
+            facts.push(InferenceFact::dt_shape(tensor.datum_type(), tensor.shape()));
+            Ok(())
+        })?;
+        for (i, fact) in facts.into_iter().enumerate() {
+            model.set_input_fact(i, fact).map_err(unsupported)?;
+        }
+        let output_names: Vec<String> = model
+            .output_outlets()
+            .map_err(unsupported)?
+            .iter()
+            .map(|o| {
+                model
+                    .outlet_label(*o)
+                    .map(str::to_string)
+                    .unwrap_or_else(|| model.node(o.node).name.clone())
+            })
+            .collect();
+
+        let typed = model.into_typed().map_err(unsupported)?;
+        check_costs(&typed, limits)?;
+        let plan = compile_plan(typed).map_err(unsupported)?;
+        let prepared = Prepared {
+            model_hash: encoding::sha256(model_bytes),
+            inputs: input_names
+                .into_iter()
+                .zip(&decoded.tensors)
+                .map(|(name, t)| (name, t.datum_type(), t.shape().to_vec()))
+                .collect(),
+            output_names,
+            plan,
+        };
+        Ok((prepared, decoded))
+    }
+
+    fn run_decoded(
+        &self,
+        inputs: DecodedInputs,
+        verifier_hash: &[u8; 32],
+    ) -> Result<Verification, VerifyError> {
+        let outputs = self
+            .plan
+            .run(inputs.tensors)
+            .map_err(|e| VerifyError::Inference {
+                reason: format!("{e:#}"),
+            })?;
+        let named: Vec<(String, Tensor)> = self
+            .output_names
+            .iter()
+            .cloned()
+            .zip(outputs)
+            .map(|(name, value)| Ok((name, as_declared(value.into_tensor())?)))
+            .collect::<Result<_, VerifyError>>()?;
+        let (encoding, summaries) = encoding::encode(&named)?;
+        let output_hash = encoding::sha256(&encoding);
+        Ok(Verification {
+            output_hash,
+            receipt: encoding::receipt(
+                &self.model_hash,
+                &inputs.hashes,
+                verifier_hash,
+                &output_hash,
+            ),
+            outputs: summaries,
+            encoding,
+        })
+    }
+}
+
+/// Decodes `given` in the order of `names`, each tensor passed to `check` (with its position and
+/// name) before the next is decoded: an unknown or missing name is an error.
+fn decode_inputs(
+    names: &[String],
+    given: &[NamedInput],
+    limits: &Limits,
+    mut check: impl FnMut(usize, &str, &Tensor) -> Result<(), VerifyError>,
+) -> Result<DecodedInputs, VerifyError> {
+    if let Some(extra) = given.iter().find(|i| !names.contains(&i.name)) {
         return Err(VerifyError::UnknownInput {
             name: extra.name.clone(),
         });
     }
-    let mut tensors = TVec::new();
-    let mut input_hashes = Vec::with_capacity(input_names.len());
-    for (i, name) in input_names.iter().enumerate() {
-        let given = inputs
+    let mut decoded = DecodedInputs {
+        tensors: TVec::new(),
+        hashes: Vec::with_capacity(names.len()),
+    };
+    for (i, name) in names.iter().enumerate() {
+        let input = given
             .iter()
             .find(|x| x.name == *name)
             .ok_or_else(|| VerifyError::MissingInput { name: name.clone() })?;
-        let tensor = input::decode(given, limits.max_tensor_elements)?;
-        let fact = InferenceFact::dt_shape(tensor.datum_type(), tensor.shape());
-        let declared = model.input_fact(i).map_err(unsupported)?.clone();
-        check_input(name, &declared, &tensor)?;
-        model.set_input_fact(i, fact).map_err(unsupported)?;
-        input_hashes.push(encoding::sha256(&given.bytes));
-        tensors.push(tensor.into_tvalue());
+        let tensor = input::decode(input, limits.max_tensor_elements)?;
+        check(i, name, &tensor)?;
+        decoded.hashes.push(encoding::sha256(&input.bytes));
+        decoded.tensors.push(tensor.into_tvalue());
     }
-    let output_names: Vec<String> = model
-        .output_outlets()
-        .map_err(unsupported)?
-        .iter()
-        .map(|o| {
-            model
-                .outlet_label(*o)
-                .map(str::to_string)
-                .unwrap_or_else(|| model.node(o.node).name.clone())
-        })
-        .collect();
-
-    let typed = model.into_typed().map_err(unsupported)?;
-    check_costs(&typed, limits)?;
-    let plan = compile_for_one_run(typed).map_err(unsupported)?;
-    let outputs = plan.run(tensors).map_err(|e| VerifyError::Inference {
-        reason: format!("{e:#}"),
-    })?;
-    let named: Vec<(String, Tensor)> = output_names
-        .into_iter()
-        .zip(outputs)
-        .map(|(name, value)| Ok((name, as_declared(value.into_tensor())?)))
-        .collect::<Result<_, VerifyError>>()?;
-    let (encoding, summaries) = encoding::encode(&named)?;
-    let output_hash = encoding::sha256(&encoding);
-    let model_hash = encoding::sha256(model_bytes);
-    Ok(Verification {
-        output_hash,
-        receipt: encoding::receipt(&model_hash, &input_hashes, verifier_hash, &output_hash),
-        outputs: summaries,
-        encoding,
-    })
+    Ok(decoded)
 }
 
 /// tract computes some int64 values (a cast to int64, a shape) as its symbolic dimensions, `TDim`.
@@ -179,15 +297,16 @@ fn as_declared(tensor: Tensor) -> Result<Tensor, VerifyError> {
         })
 }
 
-/// Turns the typed model into a plan that runs once.
+/// Turns the typed model into a plan.
 ///
 /// `into_optimized` would first run tract's declutter passes to a fixpoint; on real models that
 /// costs several times the run itself (the PP-OCR classifier: 60 ms of declutter, dominated by
-/// `ChangeAxes`, for a 2 ms run), and the verifier pays it on every claim. The codegen passes
-/// alone still pick the optimised kernels and fold constants. The run can be slower (by up to a
-/// third, on DenseNet-121), but every verification measured is faster: twice on the PP-OCR models
-/// (docs/verifier.md). The pipeline is part of what the verifier's hash commits to.
-fn compile_for_one_run(mut model: TypedModel) -> TractResult<Arc<TypedRunnableModel>> {
+/// `ChangeAxes`, for a 2 ms run), and every one-shot verification (each check in a browser) pays
+/// it. The codegen passes alone still pick the optimised kernels and fold constants. The run can
+/// be slower (by up to a third, on DenseNet-121), but every verification measured is faster: twice
+/// on the PP-OCR models (docs/verifier.md). The pipeline is part of what the verifier's hash
+/// commits to, and prepared and one-shot runs share it, so they hash alike.
+fn compile_plan(mut model: TypedModel) -> TractResult<Arc<TypedRunnableModel>> {
     model.optimize()?;
     model.into_runnable()
 }

@@ -10,10 +10,13 @@
 //! - execution is metered: every loop iteration, every call and every 64 bytes of a bulk memory
 //!   operation cost a point (see `metering`), and a run that uses up its points traps instead of
 //!   hanging the host;
-//! - each run gets a fresh instance, so a trap or a leak cannot affect the next.
+//! - a one-shot run ([`WasmVerifier::verify`]) gets a fresh instance, so a trap or a leak cannot
+//!   affect the next; a prepared model ([`WasmVerifier::verify_prepared`], [`PreparedModels`])
+//!   keeps its instance for later claims on the same model, and loses it on any trap.
 
 pub mod metering;
 
+use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -85,6 +88,33 @@ pub struct WasmVerifier {
     module: Module,
     sha256: [u8; 32],
     config: HostConfig,
+}
+
+/// Instances of verifiers holding a prepared model, for [`WasmVerifier::verify_prepared`]. Each
+/// holds its instance's memory (the model's weights and the largest run's tensors), so there are
+/// at most `capacity`, the least recently used dropped first. It stays on the thread that made it,
+/// as a wasmer store does.
+pub struct PreparedModels {
+    capacity: usize,
+    /// By the verifier's sha256 and the model's; most recently used first.
+    held: VecDeque<([u8; 32], [u8; 32], Session)>,
+}
+
+impl PreparedModels {
+    pub fn new(capacity: usize) -> Self {
+        PreparedModels {
+            capacity,
+            held: VecDeque::new(),
+        }
+    }
+
+    /// The sha256 (hex) of each model held prepared, most recently used first.
+    pub fn models(&self) -> Vec<String> {
+        self.held
+            .iter()
+            .map(|(_, model, _)| hex::encode(model))
+            .collect()
+    }
 }
 
 impl WasmVerifier {
@@ -169,80 +199,159 @@ impl WasmVerifier {
         inputs: &[NamedInput],
         limits: &Limits,
     ) -> Result<HostVerification, HostError> {
-        let request = Request {
+        let mut session = Session::new(self)?;
+        session.call(Export::Verify, &self.request(model, inputs, limits))
+    }
+
+    /// Runs `model` on `inputs` as [`verify`](Self::verify) does, with the same result, but
+    /// keeps the model prepared (decoded, typed and compiled) in its instance in `prepared`: a
+    /// later claim on the same model with inputs of the same types and shapes pays only for its
+    /// run. A trap or an exhausted metering budget discards the instance; inputs of other shapes
+    /// prepare the model anew.
+    pub fn verify_prepared(
+        &self,
+        prepared: &mut PreparedModels,
+        model: &[u8],
+        inputs: &[NamedInput],
+        limits: &Limits,
+    ) -> Result<HostVerification, HostError> {
+        let model_sha256: [u8; 32] = Sha256::digest(model).into();
+        let held = prepared
+            .held
+            .iter()
+            .position(|(verifier, model, _)| *verifier == self.sha256 && *model == model_sha256);
+        if let Some(at) = held {
+            let (_, _, mut session) = prepared.held.remove(at).expect("found above");
+            match session.call(Export::Run, &self.request(&[], inputs, limits)) {
+                // Prepared for other shapes: prepare again, below.
+                Err(HostError::Verify { kind, .. }) if kind == "not_prepared_for" => {}
+                outcome => {
+                    let instance_lost = matches!(
+                        outcome,
+                        Err(HostError::Trap(_) | HostError::OutOfPoints { .. } | HostError::Abi(_))
+                    );
+                    if !instance_lost {
+                        prepared
+                            .held
+                            .push_front((self.sha256, model_sha256, session));
+                    }
+                    return outcome;
+                }
+            }
+        }
+        let mut session = Session::new(self)?;
+        let verification = session.call(Export::Prepare, &self.request(model, inputs, limits))?;
+        if prepared.capacity > 0 {
+            prepared.held.truncate(prepared.capacity - 1);
+            prepared
+                .held
+                .push_front((self.sha256, model_sha256, session));
+        }
+        Ok(verification)
+    }
+
+    fn request(&self, model: &[u8], inputs: &[NamedInput], limits: &Limits) -> Vec<u8> {
+        Request {
             verifier_hash: self.sha256,
             limits: *limits,
             model: model.to_vec(),
             inputs: inputs.to_vec(),
         }
-        .encode();
-        let len = u32::try_from(request.len()).map_err(|_| {
-            HostError::Abi("a request over 4 GiB cannot be passed to wasm32".into())
-        })?;
+        .encode()
+    }
+}
 
-        let mut store = Store::new(self.engine.clone());
-        let instance = Instance::new(&mut store, &self.module, &imports! {})
+/// The artefact's entry points that take a request.
+#[derive(Debug, Clone, Copy)]
+enum Export {
+    Verify,
+    Prepare,
+    Run,
+}
+
+impl Export {
+    fn name(self) -> &'static str {
+        match self {
+            Export::Verify => "poi_verify",
+            Export::Prepare => "poi_prepare",
+            Export::Run => "poi_run",
+        }
+    }
+}
+
+/// One instance of the artefact and its exports.
+struct Session {
+    store: Store,
+    instance: Instance,
+    memory: wasmer::Memory,
+    metering_limit: u64,
+}
+
+impl Session {
+    fn new(verifier: &WasmVerifier) -> Result<Self, HostError> {
+        let mut store = Store::new(verifier.engine.clone());
+        let instance = Instance::new(&mut store, &verifier.module, &imports! {})
             .map_err(|e| HostError::Trap(e.to_string()))?;
-        set_fuel(&mut store, &instance, self.config.metering_limit).map_err(HostError::Abi)?;
-        let abi = |e: wasmer::ExportError| HostError::Abi(e.to_string());
-        let memory = instance.exports.get_memory("memory").map_err(abi)?.clone();
-        let alloc: TypedFunction<u32, u32> = instance
+        let memory = instance
             .exports
-            .get_typed_function(&store, "poi_alloc")
-            .map_err(abi)?;
-        let verify: TypedFunction<(u32, u32), u32> = instance
-            .exports
-            .get_typed_function(&store, "poi_verify")
-            .map_err(abi)?;
-        let getter = |name: &str| -> Result<TypedFunction<(), u32>, HostError> {
-            instance
-                .exports
-                .get_typed_function(&store, name)
-                .map_err(abi)
-        };
-        let (result_ptr, result_len) = (getter("poi_result_ptr")?, getter("poi_result_len")?);
-        let (output_ptr, output_len) = (getter("poi_output_ptr")?, getter("poi_output_len")?);
+            .get_memory("memory")
+            .map_err(|e| HostError::Abi(e.to_string()))?
+            .clone();
+        Ok(Session {
+            store,
+            instance,
+            memory,
+            metering_limit: verifier.config.metering_limit,
+        })
+    }
 
-        let trapped = |store: &mut Store, e: wasmer::RuntimeError| match fuel(store, &instance) {
+    fn function<Args, Rets>(&self, name: &str) -> Result<TypedFunction<Args, Rets>, HostError>
+    where
+        Args: wasmer::WasmTypeList,
+        Rets: wasmer::WasmTypeList,
+    {
+        self.instance
+            .exports
+            .get_typed_function(&self.store, name)
+            .map_err(|e| HostError::Abi(e.to_string()))
+    }
+
+    /// Why a call trapped: its metering points ran out, or something else.
+    fn trapped(&mut self, e: wasmer::RuntimeError) -> HostError {
+        match fuel(&mut self.store, &self.instance) {
             Ok(Fuel::Exhausted) => HostError::OutOfPoints {
-                limit: self.config.metering_limit,
+                limit: self.metering_limit,
             },
             Ok(Fuel::Remaining(_)) => HostError::Trap(e.message()),
             Err(abi) => HostError::Abi(abi),
-        };
+        }
+    }
+
+    /// Writes `request` into the instance, calls `export` on it with a full metering allowance,
+    /// and reads the answer.
+    fn call(&mut self, export: Export, request: &[u8]) -> Result<HostVerification, HostError> {
+        let len = u32::try_from(request.len()).map_err(|_| {
+            HostError::Abi("a request over 4 GiB cannot be passed to wasm32".into())
+        })?;
+        set_fuel(&mut self.store, &self.instance, self.metering_limit).map_err(HostError::Abi)?;
+        let alloc = self.function::<u32, u32>("poi_alloc")?;
+        let entry = self.function::<(u32, u32), u32>(export.name())?;
+
         let ptr = alloc
-            .call(&mut store, len)
-            .map_err(|e| trapped(&mut store, e))?;
-        memory
-            .view(&store)
-            .write(u64::from(ptr), &request)
+            .call(&mut self.store, len)
+            .map_err(|e| self.trapped(e))?;
+        self.memory
+            .view(&self.store)
+            .write(u64::from(ptr), request)
             .map_err(|e| HostError::Abi(format!("writing the request: {e}")))?;
-        drop(request);
-        let status = verify
-            .call(&mut store, ptr, len)
-            .map_err(|e| trapped(&mut store, e))?;
-        let points_used = match fuel(&mut store, &instance).map_err(HostError::Abi)? {
-            Fuel::Remaining(left) => self.config.metering_limit.saturating_sub(left),
-            Fuel::Exhausted => self.config.metering_limit,
+        let status = entry
+            .call(&mut self.store, ptr, len)
+            .map_err(|e| self.trapped(e))?;
+        let points_used = match fuel(&mut self.store, &self.instance).map_err(HostError::Abi)? {
+            Fuel::Remaining(left) => self.metering_limit.saturating_sub(left),
+            Fuel::Exhausted => self.metering_limit,
         };
-        let read = |store: &mut Store,
-                    p: &TypedFunction<(), u32>,
-                    l: &TypedFunction<(), u32>|
-         -> Result<Vec<u8>, HostError> {
-            let (p, l) = (
-                p.call(&mut *store)
-                    .map_err(|e| HostError::Trap(e.message()))?,
-                l.call(&mut *store)
-                    .map_err(|e| HostError::Trap(e.message()))?,
-            );
-            let mut out = vec![0u8; l as usize];
-            memory
-                .view(&*store)
-                .read(u64::from(p), &mut out)
-                .map_err(|e| HostError::Abi(format!("reading the result: {e}")))?;
-            Ok(out)
-        };
-        let result = read(&mut store, &result_ptr, &result_len)?;
+        let result = self.read("poi_result_ptr", "poi_result_len")?;
         let json: serde_json::Value = serde_json::from_slice(&result)
             .map_err(|e| HostError::Abi(format!("result is not JSON: {e}")))?;
         match status {
@@ -254,7 +363,7 @@ impl WasmVerifier {
                     output_hash: json["output_hash"].as_str().unwrap_or_default().to_string(),
                     receipt: json["receipt"].as_str().unwrap_or_default().to_string(),
                     outputs,
-                    encoding: read(&mut store, &output_ptr, &output_len)?,
+                    encoding: self.read("poi_output_ptr", "poi_output_len")?,
                     points_used,
                 })
             }
@@ -268,8 +377,30 @@ impl WasmVerifier {
                     .unwrap_or_default()
                     .to_string(),
             }),
-            other => Err(HostError::Abi(format!("poi_verify returned {other}"))),
+            other => Err(HostError::Abi(format!(
+                "{} returned {other}",
+                export.name()
+            ))),
         }
+    }
+
+    /// The bytes a pointer and a length getter name.
+    fn read(&mut self, ptr: &str, len: &str) -> Result<Vec<u8>, HostError> {
+        let (ptr, len) = (
+            self.function::<(), u32>(ptr)?,
+            self.function::<(), u32>(len)?,
+        );
+        let trap = |e: wasmer::RuntimeError| HostError::Trap(e.message());
+        let (p, l) = (
+            ptr.call(&mut self.store).map_err(trap)?,
+            len.call(&mut self.store).map_err(trap)?,
+        );
+        let mut out = vec![0u8; l as usize];
+        self.memory
+            .view(&self.store)
+            .read(u64::from(p), &mut out)
+            .map_err(|e| HostError::Abi(format!("reading the result: {e}")))?;
+        Ok(out)
     }
 }
 

@@ -214,6 +214,28 @@ impl<'a> FunctionMiddleware<'a> for FunctionFuel {
     }
 }
 
+/// The most operators a run can execute between two charges: the length of `wasm`'s longest
+/// function body. Between two charges code only runs forward (a backward branch lands on a
+/// charged loop header, a call on a charged entry), so it executes each operator of one body at
+/// most once. A run granted `n` points traps at its `n + 1`-th charge, so it executes at most
+/// `(n + 1)` times this many operators, and stops at most this many after its budget is spent.
+pub fn longest_uncharged_stretch(wasm: &[u8]) -> Result<u64, String> {
+    use wasmer::wasmparser::{Parser, Payload};
+    let mut longest = 0;
+    for payload in Parser::new(0).parse_all(wasm) {
+        if let Payload::CodeSectionEntry(body) = payload.map_err(|e| e.to_string())? {
+            let mut operators = body.get_operators_reader().map_err(|e| e.to_string())?;
+            let mut count = 0u64;
+            while !operators.eof() {
+                operators.read().map_err(|e| e.to_string())?;
+                count += 1;
+            }
+            longest = longest.max(count);
+        }
+    }
+    Ok(longest)
+}
+
 /// How much of a run's budget is left.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fuel {

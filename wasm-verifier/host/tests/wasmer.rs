@@ -7,8 +7,8 @@ use std::sync::OnceLock;
 use poi_verifier::encoding;
 use poi_verifier::input::{InputFormat, NamedInput};
 use poi_verifier::tolerance::compare;
-use poi_verifier::{Limits, model_inputs, verify};
-use poi_verifier_host::{HostConfig, HostError, WasmVerifier};
+use poi_verifier::{Limits, model_inputs, prepare, verify};
+use poi_verifier_host::{HostConfig, HostError, PreparedModels, WasmVerifier};
 
 fn cache() -> PathBuf {
     std::env::var_os("POI_CACHE")
@@ -100,6 +100,124 @@ fn the_artefact_gives_the_same_hash_every_run_and_native_tract_agrees_within_tol
             c.max_abs_deviation
         );
     }
+}
+
+#[test]
+#[ignore = "needs artifacts/poi_verifier.wasm (`make wasm`) and the ONNX test data (`make setup`); `make test` runs it"]
+fn a_prepared_model_answers_every_later_claim_as_a_one_shot_run_does() {
+    let v = verifier();
+    let mut held = PreparedModels::new(2);
+    let limits = Limits::default();
+    // Twice over the cases, so each model is prepared once and then only run; with room for two
+    // models, every case after the second evicts one and the second pass prepares them again.
+    for pass in 0..2 {
+        for (suite, name) in CASES {
+            let (model, inputs) = case(suite, name);
+            let one_shot = v.verify(&model, &inputs, &limits).unwrap();
+            let prepared = v
+                .verify_prepared(&mut held, &model, &inputs, &limits)
+                .unwrap();
+            let again = v
+                .verify_prepared(&mut held, &model, &inputs, &limits)
+                .unwrap();
+            for run in [&prepared, &again] {
+                assert_eq!(run.output_hash, one_shot.output_hash, "{name}, pass {pass}");
+                assert_eq!(run.receipt, one_shot.receipt, "{name}, pass {pass}");
+                assert_eq!(run.encoding, one_shot.encoding, "{name}, pass {pass}");
+            }
+            assert!(
+                again.points_used < prepared.points_used,
+                "{name}: the second claim was prepared again"
+            );
+            // Natively too: tract's own build of the core, prepared once and run again.
+            let (native, first_native) = prepare(&model, &inputs, &[0; 32], &limits).unwrap();
+            let again_native = native.run(&inputs, &[0; 32], &limits).unwrap();
+            let one_shot_native = verify(&model, &inputs, &[0; 32], &limits).unwrap();
+            for run in [&first_native, &again_native] {
+                assert_eq!(run.receipt, one_shot_native.receipt, "{name}, natively");
+                assert_eq!(run.encoding, one_shot_native.encoding, "{name}, natively");
+            }
+        }
+    }
+    assert_eq!(held.models().len(), 2);
+}
+
+#[test]
+#[ignore = "needs artifacts/poi_verifier.wasm (`make wasm`) and the ONNX test data (`make setup`); `make test` runs it"]
+fn inputs_of_another_shape_prepare_the_model_again() {
+    let v = verifier();
+    let mut held = PreparedModels::new(2);
+    let limits = Limits::default();
+    // The PP-OCR direction classifier takes any batch size and image size.
+    let path = cache().join("real-models/ch_ppocr_mobile_v2.0_cls_infer.onnx");
+    let model = std::fs::read(&path)
+        .unwrap_or_else(|e| panic!("{}: {e}; run 'make setup'", path.display()));
+    let images = |shape: [usize; 4]| {
+        let n: usize = shape.iter().product();
+        vec![NamedInput {
+            name: "x".into(),
+            format: InputFormat::Json,
+            bytes: serde_json::json!({
+                "dtype": "f32",
+                "shape": shape,
+                "data": (0..n).map(|i| (i % 251) as f32 / 251.0).collect::<Vec<_>>(),
+            })
+            .to_string()
+            .into_bytes(),
+        }]
+    };
+    let (one, two) = (images([1, 3, 48, 192]), images([2, 3, 48, 160]));
+    for inputs in [&one, &two, &one] {
+        let one_shot = v.verify(&model, inputs, &limits).unwrap();
+        let prepared = v
+            .verify_prepared(&mut held, &model, inputs, &limits)
+            .unwrap();
+        assert_eq!(prepared.receipt, one_shot.receipt);
+        assert_eq!(prepared.encoding, one_shot.encoding);
+    }
+    assert_eq!(
+        held.models().len(),
+        1,
+        "one model, prepared for the last shapes"
+    );
+    // A typed refusal on a prepared model leaves it prepared.
+    assert_eq!(
+        kind_of(v.verify_prepared(&mut held, &model, &[], &limits)),
+        "missing_input"
+    );
+    assert_eq!(held.models().len(), 1);
+}
+
+#[test]
+#[ignore = "needs artifacts/poi_verifier.wasm (`make wasm`) and the ONNX test data (`make setup`); `make test` runs it"]
+fn a_trap_discards_the_prepared_model() {
+    let v = verifier();
+    let mut held = PreparedModels::new(2);
+    let limits = Limits::default();
+    let (model, inputs) = case("light", "light_squeezenet");
+    let first = v
+        .verify_prepared(&mut held, &model, &inputs, &limits)
+        .unwrap();
+    assert_eq!(held.models().len(), 1);
+    // An input the instance has no memory left for: the allocation fails and the module traps.
+    let oversized = vec![NamedInput {
+        name: inputs[0].name.clone(),
+        format: InputFormat::Npy,
+        bytes: vec![0; (1 << 31) - (1 << 16)],
+    }];
+    assert!(matches!(
+        v.verify_prepared(&mut held, &model, &oversized, &limits),
+        Err(HostError::Trap(_))
+    ));
+    assert!(held.models().is_empty(), "a trapped instance is not reused");
+    let after = v
+        .verify_prepared(&mut held, &model, &inputs, &limits)
+        .unwrap();
+    assert_eq!(after.receipt, first.receipt);
+    assert_eq!(
+        after.points_used, first.points_used,
+        "prepared anew after the trap"
+    );
 }
 
 fn kind_of(result: Result<poi_verifier_host::HostVerification, HostError>) -> String {
@@ -235,6 +353,16 @@ fn a_run_that_uses_up_its_points_stops_with_an_error() {
         v.verify(&model, &inputs, &Limits::default()),
         Err(HostError::OutOfPoints { .. })
     ));
+}
+
+#[test]
+#[ignore = "needs artifacts/poi_verifier.wasm (`make wasm`); `make test` runs it"]
+fn a_run_stops_within_the_documented_distance_of_its_budget() {
+    // docs/verifier.md ("Guards") promises that a run whose points are spent stops within 100 000
+    // operators: the artefact's longest function must stay under that.
+    let longest = poi_verifier_host::metering::longest_uncharged_stretch(&artefact()).unwrap();
+    println!("the artefact's longest function body: {longest} operators");
+    assert!(longest > 0 && longest <= 100_000, "{longest}");
 }
 
 #[test]

@@ -101,7 +101,7 @@ browser-test: cli
 	@node tests/light-client/wasm-traces.mjs
 	@tests/verifier/real-models.sh
 
-bench-verifier: wasm build
+bench-verifier: wasm build www
 	@scripts/bench-verifier.sh
 
 bench-light-client: setup

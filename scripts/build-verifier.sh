@@ -19,5 +19,5 @@ cargo rustc --locked -q -p poi-verifier-module --lib --profile verifier --target
     --enable-simd --enable-bulk-memory --enable-sign-ext --enable-mutable-globals \
     --enable-nontrapping-float-to-int --enable-multivalue --enable-reference-types \
     "$target/wasm32-unknown-unknown/verifier/poi_verifier_module.wasm" -o artifacts/poi_verifier.wasm
-(cd artifacts && sha256sum -- *.wasm >checksums.txt)
+scripts/record-checksums.sh poi_verifier.wasm
 grep poi_verifier artifacts/checksums.txt

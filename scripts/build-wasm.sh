@@ -18,13 +18,15 @@ mkdir -p artifacts
 export RUSTFLAGS="--remap-path-prefix=$root=/poi --remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}=/cargo --remap-path-prefix=$target=/target"
 export CARGO_TARGET_DIR="$target"
 
+built=()
 for package in "${contracts[@]}"; do
     file="${package//-/_}"
+    built+=("$file.wasm")
     cargo rustc --locked -q -p "$package" --lib --profile contract --target wasm32-unknown-unknown --crate-type cdylib
     # Rust 1.95 emits bulk-memory instructions that wasmvm refuses; lower them to plain loops.
     "$wasm_opt" -Os --llvm-memory-copy-fill-lowering --strip-debug --strip-producers \
         "$target/wasm32-unknown-unknown/contract/$file.wasm" -o "artifacts/$file.wasm"
 done
 
-(cd artifacts && sha256sum -- *.wasm >checksums.txt)
+scripts/record-checksums.sh "${built[@]}"
 cat artifacts/checksums.txt

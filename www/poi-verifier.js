@@ -77,9 +77,12 @@ export class Verifier {
    * outputs: [{ name, dtype, shape }], encoding: Uint8Array }.
    */
   async verify(model, inputs, limits = {}) {
+    // The model's hash goes into the receipt; WebCrypto computes it natively, as the wasmer host
+    // does, rather than the artefact in wasm.
+    const modelHash = await sha256Hex(model);
     let request;
     try {
-      request = encodeVerifierRequest(this.sha256, model, inputs, limits);
+      request = encodeVerifierRequest(this.sha256, modelHash, model, inputs, limits);
     } catch (e) {
       throw new VerifierError("request", e.message);
     }

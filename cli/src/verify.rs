@@ -150,7 +150,13 @@ pub fn run(args: VerifyArgs, json: bool) -> Result<bool> {
                 );
             }
             let r = with_progress("running the model", || {
-                poi_verifier::verify(&model, &inputs, &[0; 32], &limits)
+                poi_verifier::verify(
+                    &model,
+                    &poi_verifier::encoding::sha256(&model),
+                    &inputs,
+                    &[0; 32],
+                    &limits,
+                )
             })?;
             (
                 hex::encode(r.output_hash),

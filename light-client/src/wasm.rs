@@ -341,26 +341,28 @@ pub fn input_format_of(#[wasm_bindgen(js_name = fileName)] file_name: &str) -> O
 }
 
 /// The request `poi_verifier.wasm`'s `poi_verify` takes (the encoding of `poi-verifier-abi`, the one
-/// the wasmer host sends): `verifierHash` is the artefact's sha256 (hex), `inputs` an array of
+/// the wasmer host sends): `verifierHash` is the artefact's sha256 (hex), `modelHash` the model's
+/// (hex; the caller computes it, natively with WebCrypto, as the wasmer host does), `inputs` an array of
 /// `{name, format, bytes}` with `format` one of `npy`, `onnx_pb`, `json`, and `limits` an optional
 /// `{max_model_bytes, max_nodes, max_tensor_elements, max_flops}` (absent or 0: the default).
 #[wasm_bindgen(js_name = encodeVerifierRequest)]
 pub fn encode_verifier_request(
     #[wasm_bindgen(js_name = verifierHash)] verifier_hash: &str,
+    #[wasm_bindgen(js_name = modelHash)] model_hash: &str,
     model: Vec<u8>,
     inputs: Vec<JsValue>,
     limits: JsValue,
 ) -> Result<Vec<u8>, JsValue> {
     use poi_verifier_abi::{InputFormat, Limits, NamedInput, Request};
     let request_error = |reason: String| error_of_kind("request", &reason);
-    let verifier_hash: [u8; 32] = hex::decode(verifier_hash)
-        .ok()
-        .and_then(|h| h.try_into().ok())
-        .ok_or_else(|| {
-            request_error(format!(
-                "verifier hash {verifier_hash:?} is not 32 bytes of hex"
-            ))
-        })?;
+    let sha256 = |what: &str, hash: &str| -> Result<[u8; 32], JsValue> {
+        hex::decode(hash)
+            .ok()
+            .and_then(|h| h.try_into().ok())
+            .ok_or_else(|| request_error(format!("{what} hash {hash:?} is not 32 bytes of hex")))
+    };
+    let verifier_hash = sha256("verifier", verifier_hash)?;
+    let model_hash = sha256("model", model_hash)?;
     let field =
         |object: &JsValue, name: &str| Reflect::get(object, &name.into()).unwrap_or_default();
     let inputs = inputs
@@ -401,13 +403,14 @@ pub fn encode_verifier_request(
     };
     Ok(Request {
         verifier_hash,
+        model_hash,
         limits: Limits {
             max_model_bytes: limit("max_model_bytes")?,
             max_nodes: limit("max_nodes")?,
             max_tensor_elements: limit("max_tensor_elements")?,
             max_flops: limit("max_flops")?,
         },
-        model,
+        model: model.into(),
         inputs,
     }
     .encode())

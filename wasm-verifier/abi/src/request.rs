@@ -2,8 +2,9 @@
 //! strings, no JSON parser in JavaScript and no second call to pass inputs.
 //!
 //! ```text
-//! "POIV" version u8 (1)
+//! "POIV" version u8 (2)
 //! verifier_hash: 32 bytes (the sha256 of the module doing the run; it goes into the receipt)
+//! model_hash: 32 bytes (the sha256 of the model bytes below; it goes into the receipt)
 //! limits: max_model_bytes, max_nodes, max_tensor_elements, max_flops, each u64 (0 = default)
 //! u64 model length, model bytes (ONNX)
 //! u32 input count; per input: u8 format (0 npy, 1 onnx pb, 2 json),
@@ -11,6 +12,14 @@
 //! ```
 //!
 //! All integers little-endian.
+//!
+//! The receipt names two hashes the artefact takes on its host's word. It cannot know its own
+//! hash, and the model's is one every host has already computed, natively, to check the model
+//! against the claim (or to find the instance it holds the model prepared in); hashing 10 MB again
+//! in wasm cost a sixth of a verification, and would not make a lying host any less able to lie,
+//! since the host runs the artefact. Version 1 requests, which carried no model hash, are refused.
+
+use std::borrow::Cow;
 
 use crate::{InputFormat, Limits, NamedInput};
 
@@ -25,22 +34,31 @@ pub enum RequestError {
 }
 
 pub const MAGIC: &[u8; 4] = b"POIV";
-pub const VERSION: u8 = 1;
+pub const VERSION: u8 = 2;
 
+/// A request. The model is borrowed where it can be: it is most of a request's bytes, and
+/// neither the host encoding it nor the artefact reading it needs a copy of its own.
 #[derive(Debug, Clone)]
-pub struct Request {
+pub struct Request<'a> {
     pub verifier_hash: [u8; 32],
+    pub model_hash: [u8; 32],
     pub limits: Limits,
-    pub model: Vec<u8>,
+    pub model: Cow<'a, [u8]>,
     pub inputs: Vec<NamedInput>,
 }
 
-impl Request {
+impl<'a> Request<'a> {
     pub fn encode(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(self.model.len() + 128);
+        let inputs: usize = self
+            .inputs
+            .iter()
+            .map(|i| i.name.len() + i.bytes.len() + 13)
+            .sum();
+        let mut out = Vec::with_capacity(self.model.len() + inputs + 128);
         out.extend_from_slice(MAGIC);
         out.push(VERSION);
         out.extend_from_slice(&self.verifier_hash);
+        out.extend_from_slice(&self.model_hash);
         for limit in [
             self.limits.max_model_bytes,
             self.limits.max_nodes,
@@ -62,16 +80,21 @@ impl Request {
         out
     }
 
-    /// Reads a request; every length is checked against the bytes actually there.
-    pub fn decode(bytes: &[u8]) -> Result<Request, RequestError> {
+    /// Reads a request; every length is checked against the bytes actually there. The model is
+    /// borrowed from `bytes`.
+    pub fn decode(bytes: &'a [u8]) -> Result<Request<'a>, RequestError> {
         let mut r = Reader { bytes, at: 0 };
         if r.take(4)? != MAGIC {
             return Err(bad("not a poi verifier request"));
         }
-        if r.take(1)?[0] != VERSION {
-            return Err(bad("unknown request version"));
+        let version = r.take(1)?[0];
+        if version != VERSION {
+            return Err(RequestError::Malformed {
+                reason: format!("request version {version}; this verifier takes version {VERSION}"),
+            });
         }
         let verifier_hash: [u8; 32] = r.take(32)?.try_into().expect("32 bytes");
+        let model_hash: [u8; 32] = r.take(32)?.try_into().expect("32 bytes");
         let defaults = Limits::default();
         let or_default = |v: u64, d: u64| if v == 0 { d } else { v };
         let limits = Limits {
@@ -87,7 +110,7 @@ impl Request {
                 max: limits.max_model_bytes,
             });
         }
-        let model = r.take(model_len)?.to_vec();
+        let model = Cow::Borrowed(r.take(model_len)?);
         let count = r.u32()?;
         if count > 1024 {
             return Err(bad("more than 1024 inputs"));
@@ -112,6 +135,7 @@ impl Request {
         }
         Ok(Request {
             verifier_hash,
+            model_hash,
             limits,
             model,
             inputs,
@@ -165,8 +189,9 @@ mod tests {
     fn a_request_reads_back_and_every_truncation_is_an_error() {
         let request = Request {
             verifier_hash: [7; 32],
+            model_hash: [9; 32],
             limits: Limits::default(),
-            model: vec![1, 2, 3],
+            model: Cow::Borrowed(&[1, 2, 3]),
             inputs: vec![NamedInput {
                 name: "x".into(),
                 format: InputFormat::Json,
@@ -176,11 +201,34 @@ mod tests {
         let bytes = request.encode();
         let back = Request::decode(&bytes).unwrap();
         assert_eq!(
-            (back.model, back.inputs[0].name.as_str()),
-            (vec![1, 2, 3], "x")
+            (
+                back.verifier_hash,
+                back.model_hash,
+                &back.model[..],
+                back.inputs[0].name.as_str()
+            ),
+            ([7; 32], [9; 32], &[1, 2, 3][..], "x")
         );
         for cut in 0..bytes.len() {
             assert!(Request::decode(&bytes[..cut]).is_err(), "cut at {cut}");
         }
+    }
+
+    #[test]
+    fn a_version_1_request_without_a_model_hash_is_refused_by_its_version() {
+        let mut bytes = Request {
+            verifier_hash: [7; 32],
+            model_hash: [9; 32],
+            limits: Limits::default(),
+            model: Cow::Borrowed(&[]),
+            inputs: vec![],
+        }
+        .encode();
+        bytes[4] = 1;
+        let error = Request::decode(&bytes).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "malformed request: request version 1; this verifier takes version 2"
+        );
     }
 }

@@ -59,16 +59,19 @@ pub fn model_inputs(model: &[u8]) -> Result<Vec<String>, VerifyError> {
     })
 }
 
-/// Runs `model` on `inputs` and names the result. `verifier_hash` is the sha256 of the verifier
-/// build doing it, which the receipt includes; the verifier cannot know it of itself.
+/// Runs `model` on `inputs` and names the result. The receipt names two hashes the caller gives:
+/// `model_hash`, the sha256 of `model`, and `verifier_hash`, the sha256 of the verifier build
+/// doing the run, which it cannot know of itself ([`crate::request`] says why the model's is
+/// given too).
 pub fn verify(
     model: &[u8],
+    model_hash: &[u8; 32],
     inputs: &[NamedInput],
     verifier_hash: &[u8; 32],
     limits: &Limits,
 ) -> Result<Verification, VerifyError> {
     catching_panics(|| {
-        let (prepared, decoded) = Prepared::build(model, inputs, limits)?;
+        let (prepared, decoded) = Prepared::build(model, model_hash, inputs, limits)?;
         prepared.run_decoded(decoded, verifier_hash)
     })
 }
@@ -79,12 +82,13 @@ pub fn verify(
 /// preparation and run, done once.
 pub fn prepare(
     model: &[u8],
+    model_hash: &[u8; 32],
     inputs: &[NamedInput],
     verifier_hash: &[u8; 32],
     limits: &Limits,
 ) -> Result<(Prepared, Verification), VerifyError> {
     catching_panics(|| {
-        let (prepared, decoded) = Prepared::build(model, inputs, limits)?;
+        let (prepared, decoded) = Prepared::build(model, model_hash, inputs, limits)?;
         let verification = prepared.run_decoded(decoded, verifier_hash)?;
         Ok((prepared, verification))
     })
@@ -122,7 +126,7 @@ struct DecodedInputs {
 }
 
 impl Prepared {
-    /// The sha256 of the model this is prepared from.
+    /// The sha256 of the model this is prepared from, as its preparation was given it.
     pub fn model_hash(&self) -> &[u8; 32] {
         &self.model_hash
     }
@@ -155,6 +159,7 @@ impl Prepared {
 
     fn build(
         model_bytes: &[u8],
+        model_hash: &[u8; 32],
         inputs: &[NamedInput],
         limits: &Limits,
     ) -> Result<(Prepared, DecodedInputs), VerifyError> {
@@ -207,7 +212,7 @@ impl Prepared {
         check_costs(&typed, limits)?;
         let plan = compile_plan(typed).map_err(unsupported)?;
         let prepared = Prepared {
-            model_hash: encoding::sha256(model_bytes),
+            model_hash: *model_hash,
             inputs: input_names
                 .into_iter()
                 .zip(&decoded.tensors)
@@ -409,7 +414,7 @@ mod tests {
     fn a_graph_output_that_nothing_defines_is_a_decode_error() {
         // The model_loading fuzzer's input: a graph whose outputs name no value.
         let model = b":\x00r\x00r\x00:\x00r\x00:\x02b\x00r\x00r\x00r\x00:\x00r\x00:\x00r\x00r\x00r\x00r\x00:\x00r\x00";
-        let result = verify(model, &[], &[0; 32], &Limits::default());
+        let result = verify(model, &[0; 32], &[], &[0; 32], &Limits::default());
         assert!(
             matches!(result, Err(VerifyError::ModelDecode { .. })),
             "{result:?}"

@@ -28,6 +28,7 @@ fn a_transpose_that_repeats_an_axis_is_refused_before_tract_loops_on_it() {
     // perm [1, 1] on a 8x10 input; tract's optimiser grew past 4 GiB on it.
     let result = verify(
         &model("transpose-repeated-axis.onnx"),
+        &[0; 32],
         &[zeros("", &[4, 10]), zeros("1", &[8, 10])],
         &[0; 32],
         &Limits::default(),
@@ -44,6 +45,7 @@ fn a_tile_to_an_empty_but_absurd_shape_is_refused_before_it_runs() {
     // axes hold billions of elements, which tract spent seconds producing.
     let result = verify(
         &model("tile-negative-repeat.onnx"),
+        &[0; 32],
         &[zeros("0", &[1, 2, 3, 4])],
         &[0; 32],
         &Limits::default(),

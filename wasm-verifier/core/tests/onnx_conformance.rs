@@ -77,7 +77,13 @@ fn run_case(dir: &Path) -> String {
             bytes: std::fs::read(path).unwrap(),
         })
         .collect();
-    let result = match verify(&model, &inputs, &[0; 32], &Limits::default()) {
+    let result = match verify(
+        &model,
+        &encoding::sha256(&model),
+        &inputs,
+        &[0; 32],
+        &Limits::default(),
+    ) {
         Ok(result) => result,
         Err(e) => return format!("unsupported: {e}"),
     };

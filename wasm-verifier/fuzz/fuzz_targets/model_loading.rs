@@ -77,5 +77,5 @@ fuzz_target!(|data: &[u8]| {
         max_tensor_elements: 1 << 16,
         ..Limits::default()
     };
-    let _ = verify(data, &declared_inputs(data), &[0; 32], &limits);
+    let _ = verify(data, &[0; 32], &declared_inputs(data), &[0; 32], &limits);
 });

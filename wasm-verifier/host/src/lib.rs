@@ -200,7 +200,11 @@ impl WasmVerifier {
         limits: &Limits,
     ) -> Result<HostVerification, HostError> {
         let mut session = Session::new(self)?;
-        session.call(Export::Verify, &self.request(model, inputs, limits))
+        let model_sha256 = Sha256::digest(model).into();
+        session.call(
+            Export::Verify,
+            &self.request(model, &model_sha256, inputs, limits),
+        )
     }
 
     /// Runs `model` on `inputs` as [`verify`](Self::verify) does, with the same result, but
@@ -222,7 +226,10 @@ impl WasmVerifier {
             .position(|(verifier, model, _)| *verifier == self.sha256 && *model == model_sha256);
         if let Some(at) = held {
             let (_, _, mut session) = prepared.held.remove(at).expect("found above");
-            match session.call(Export::Run, &self.request(&[], inputs, limits)) {
+            match session.call(
+                Export::Run,
+                &self.request(&[], &model_sha256, inputs, limits),
+            ) {
                 // Prepared for other shapes: prepare again, below.
                 Err(HostError::Verify { kind, .. }) if kind == "not_prepared_for" => {}
                 outcome => {
@@ -240,7 +247,10 @@ impl WasmVerifier {
             }
         }
         let mut session = Session::new(self)?;
-        let verification = session.call(Export::Prepare, &self.request(model, inputs, limits))?;
+        let verification = session.call(
+            Export::Prepare,
+            &self.request(model, &model_sha256, inputs, limits),
+        )?;
         if prepared.capacity > 0 {
             prepared.held.truncate(prepared.capacity - 1);
             prepared
@@ -250,11 +260,20 @@ impl WasmVerifier {
         Ok(verification)
     }
 
-    fn request(&self, model: &[u8], inputs: &[NamedInput], limits: &Limits) -> Vec<u8> {
+    /// The request for a run of `model`, named by its sha256 (which the host computes natively:
+    /// see [`Request`] for why the artefact takes it on the host's word).
+    fn request(
+        &self,
+        model: &[u8],
+        model_sha256: &[u8; 32],
+        inputs: &[NamedInput],
+        limits: &Limits,
+    ) -> Vec<u8> {
         Request {
             verifier_hash: self.sha256,
+            model_hash: *model_sha256,
             limits: *limits,
-            model: model.to_vec(),
+            model: model.into(),
             inputs: inputs.to_vec(),
         }
         .encode()

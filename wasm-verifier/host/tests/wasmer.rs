@@ -86,8 +86,31 @@ fn the_artefact_gives_the_same_hash_every_run_and_native_tract_agrees_within_tol
             hex::encode(encoding::sha256(&first.encoding)),
             first.output_hash
         );
+        // The receipt names the model by the sha256 the host computed and sent, the artefact by
+        // its own, and the inputs (in the model's order) and the output by what the artefact read
+        // and wrote.
+        let input_hashes: Vec<[u8; 32]> =
+            inputs.iter().map(|i| encoding::sha256(&i.bytes)).collect();
+        let artefact_hash: [u8; 32] = hex::decode(verifier().sha256_hex())
+            .unwrap()
+            .try_into()
+            .unwrap();
+        let receipt = encoding::receipt(
+            &encoding::sha256(&model),
+            &input_hashes,
+            &artefact_hash,
+            &encoding::sha256(&first.encoding),
+        );
+        assert_eq!(first.receipt, hex::encode(receipt), "{name}: receipt");
 
-        let native = verify(&model, &inputs, &[0; 32], &Limits::default()).unwrap();
+        let native = verify(
+            &model,
+            &encoding::sha256(&model),
+            &inputs,
+            &[0; 32],
+            &Limits::default(),
+        )
+        .unwrap();
         let c = compare(
             &encoding::decode(&native.encoding).unwrap(),
             &encoding::decode(&first.encoding).unwrap(),
@@ -130,9 +153,23 @@ fn a_prepared_model_answers_every_later_claim_as_a_one_shot_run_does() {
                 "{name}: the second claim was prepared again"
             );
             // Natively too: tract's own build of the core, prepared once and run again.
-            let (native, first_native) = prepare(&model, &inputs, &[0; 32], &limits).unwrap();
+            let (native, first_native) = prepare(
+                &model,
+                &encoding::sha256(&model),
+                &inputs,
+                &[0; 32],
+                &limits,
+            )
+            .unwrap();
             let again_native = native.run(&inputs, &[0; 32], &limits).unwrap();
-            let one_shot_native = verify(&model, &inputs, &[0; 32], &limits).unwrap();
+            let one_shot_native = verify(
+                &model,
+                &encoding::sha256(&model),
+                &inputs,
+                &[0; 32],
+                &limits,
+            )
+            .unwrap();
             for run in [&first_native, &again_native] {
                 assert_eq!(run.receipt, one_shot_native.receipt, "{name}, natively");
                 assert_eq!(run.encoding, one_shot_native.encoding, "{name}, natively");
@@ -332,7 +369,7 @@ fn hostile_models_and_inputs_are_typed_errors() {
         .map(|(i, s)| nan(&i.name, &s))
         .collect();
     let first = v.verify(&mm, &nan_inputs, &limits).unwrap();
-    let native = verify(&mm, &nan_inputs, &[0; 32], &limits).unwrap();
+    let native = verify(&mm, &encoding::sha256(&mm), &nan_inputs, &[0; 32], &limits).unwrap();
     assert_eq!(
         first.output_hash,
         hex::encode(native.output_hash),

@@ -14,8 +14,8 @@
 //! A host that judges many claims on one model (an operator) uses two more, in place of
 //! `poi_verify`: `poi_prepare(ptr, len)` verifies a request as `poi_verify` does and keeps its
 //! model prepared in the instance, for its inputs' types and shapes (a failed preparation leaves
-//! none); `poi_run(ptr, len)` takes a request with an empty model and runs the prepared one
-//! (status 2 if none is). Results are read as above, and equal `poi_verify`'s for the same request.
+//! none); `poi_run(ptr, len)` takes a request with an empty model and the prepared model's hash,
+//! and runs the prepared one (status 2 if none is). Results are read as above, and equal `poi_verify`'s for the same request.
 //!
 //! A request that makes the verifier panic traps (panics abort in this build); the host reports
 //! the trap as an error, and must not use the instance again.
@@ -36,7 +36,15 @@ pub fn handle(request: &[u8]) -> (u32, Vec<u8>, Vec<u8>) {
     respond(
         Request::decode(request)
             .map_err(VerifyError::from)
-            .and_then(|r| verify(&r.model, &r.inputs, &r.verifier_hash, &r.limits)),
+            .and_then(|r| {
+                verify(
+                    &r.model,
+                    &r.model_hash,
+                    &r.inputs,
+                    &r.verifier_hash,
+                    &r.limits,
+                )
+            }),
     )
 }
 
@@ -45,7 +53,15 @@ fn handle_prepare(request: &[u8]) -> (u32, Vec<u8>, Vec<u8>) {
     PREPARED.with(|p| p.borrow_mut().take());
     let outcome = Request::decode(request)
         .map_err(VerifyError::from)
-        .and_then(|r| prepare(&r.model, &r.inputs, &r.verifier_hash, &r.limits))
+        .and_then(|r| {
+            prepare(
+                &r.model,
+                &r.model_hash,
+                &r.inputs,
+                &r.verifier_hash,
+                &r.limits,
+            )
+        })
         .map(|(prepared, verification)| {
             PREPARED.with(|p| *p.borrow_mut() = Some(prepared));
             verification
@@ -53,7 +69,8 @@ fn handle_prepare(request: &[u8]) -> (u32, Vec<u8>, Vec<u8>) {
     respond(outcome)
 }
 
-/// Runs the prepared model on a request that names no model; `None` if none is prepared.
+/// Runs the prepared model on a request that carries no model but names it by its hash; `None` if
+/// none is prepared.
 fn handle_run(request: &[u8]) -> Option<(u32, Vec<u8>, Vec<u8>)> {
     PREPARED.with(|p| {
         let prepared = p.borrow();
@@ -64,6 +81,11 @@ fn handle_run(request: &[u8]) -> Option<(u32, Vec<u8>, Vec<u8>)> {
                 if !r.model.is_empty() {
                     return Err(VerifyError::Request {
                         reason: "a run of the prepared model carries no model".into(),
+                    });
+                }
+                if r.model_hash != *prepared.model_hash() {
+                    return Err(VerifyError::Request {
+                        reason: "the run names another model than the one prepared".into(),
                     });
                 }
                 prepared.run(&r.inputs, &r.verifier_hash, &r.limits)

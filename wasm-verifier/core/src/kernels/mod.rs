@@ -1,12 +1,18 @@
 //! Kernels the verifier adds to tract-linalg for its wasm build, through tract's public extension
-//! points: each kernel is an `MmmRoutine`, and one `MmmTier` above tract's own wasm tier says
-//! which queries they take. Native builds have none of this and run tract's own kernels.
+//! points: the matrix tile is an `MmmRoutine`, with one `MmmTier` above tract's own wasm tier
+//! saying which queries it takes; the binary arithmetic kernels are `Routine`s, which tract's
+//! registry prefers to its generic ones. Native builds have none of this and run tract's own
+//! kernels.
 //!
-//! A kernel here must compute exactly what tract's wasm kernels compute: per output element,
-//! the products added in `k` order with a separate multiply and add (simd128 has no fused
-//! multiply-add, and relaxed-simd's is not deterministic). The tile shape changes only which
-//! elements are computed together, so hashes do not change with it.
+//! A kernel here must compute exactly what tract's kernels compute, value for value: for a
+//! matrix product, per output element, the products added in `k` order with a separate multiply
+//! and add (simd128 has no fused multiply-add, and relaxed-simd's is not deterministic); for an
+//! element-wise operation, the same operation on the same operands. The tile shape and the
+//! number of values per loop step change only which values are computed together, so hashes do
+//! not change with them.
 
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+mod bin_f32;
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 mod mmm_f32_4x8;
 

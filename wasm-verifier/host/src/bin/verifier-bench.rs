@@ -56,7 +56,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     let mut native = Vec::new();
                     for _ in 0..runs {
                         let t = Instant::now();
-                        poi_verifier::verify(&model, &inputs, &[0; 32], &limits)?;
+                        let model_hash = poi_verifier::encoding::sha256(&model);
+                        poi_verifier::verify(&model, &model_hash, &inputs, &[0; 32], &limits)?;
                         native.push(t.elapsed().as_secs_f64() * 1000.0);
                     }
                     Ok(native)

@@ -8,7 +8,11 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cache="${POI_CACHE:-$HOME/.cache/poi}"
-runs="${RUNS:-5}"
+# Every engine runs every case RUNS times in each of ROUNDS rounds, the engines in a different
+# order each round: this is a shared virtual machine whose speed drifts over minutes, and an
+# engine benchmarked in one stretch would carry that stretch's speed into its column.
+runs="${RUNS:-3}"
+rounds="${ROUNDS:-3}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 cd "$root"
@@ -20,26 +24,38 @@ cases=(
     real/ch_ppocr_mobile_v2.0_cls_infer:1x3x48x192 real/ch_PP-OCRv4_det_infer:1x3x224x224
     real/ch_PP-OCRv4_rec_infer:1x3x48x320
     light/light_squeezenet light/light_shufflenet light/light_inception_v1 light/light_resnet50
-    light/light_densenet121 pytorch-converted/test_Conv2d gemm/256
+    light/light_densenet121 pytorch-converted/test_Conv2d gemm/256:8
 )
 "$cache/venv/bin/python" scripts/bench/verifier-prepare.py "$cache" "$work" "${cases[@]}"
 manifest="$work/manifest.json"
-{
-    # Built by `make build` with the rest of the workspace (the Makefile runs it first).
-    "${CARGO_TARGET_DIR:-$cache/target}/release/verifier-bench" "$manifest" "$runs"
-    node scripts/bench/verifier-node.mjs "$manifest" "$runs"
-    "$cache/venv/bin/python" scripts/bench/verifier-onnxruntime.py "$manifest" "$runs"
-    node scripts/bench/verifier-chromium.mjs "$manifest" "$runs"
-} >"$work/results.jsonl"
+engine() {
+    case "$1" in
+        # Built by `make build` with the rest of the workspace (the Makefile runs it first).
+        wasmer) "${CARGO_TARGET_DIR:-$cache/target}/release/verifier-bench" "$manifest" "$runs" ;;
+        node) node scripts/bench/verifier-node.mjs "$manifest" "$runs" ;;
+        onnxruntime) "$cache/venv/bin/python" scripts/bench/verifier-onnxruntime.py "$manifest" "$runs" ;;
+        chromium) node scripts/bench/verifier-chromium.mjs "$manifest" "$runs" ;;
+    esac
+}
+engines=(wasmer node onnxruntime chromium)
+for ((round = 0; round < rounds; round++)); do
+    for ((i = 0; i < ${#engines[@]}; i++)); do
+        engine "${engines[(round + i) % ${#engines[@]}]}"
+    done
+done >"$work/results.jsonl"
 
 table="$(python3 - "$work/results.jsonl" <<'PY'
-import json, sys
+import json, statistics, sys
 lines = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 rows = [r for r in lines if "ms" in r]
-peak = next(r["gflops"] for r in lines if r["engine"] == "simd128-peak")
+# Each round gives one median per engine and case; the table gives the median of those.
+peak = statistics.median(r["gflops"] for r in lines if r["engine"] == "simd128-peak")
 engines = ["tract-native", "artefact-wasmer", "artefact-wasmer-prepared", "artefact-node", "artefact-chromium", "onnxruntime", "onnxruntime-web", "onnxruntime-web-run"]
 cases = list(dict.fromkeys(r["case"] for r in rows))
-ms = {(r["engine"], r["case"]): r["ms"] for r in rows}
+rounds = {}
+for r in rows:
+    rounds.setdefault((r["engine"], r["case"]), []).append(r["ms"])
+ms = {key: statistics.median(values) for key, values in rounds.items()}
 nan = float("nan")
 print("| model | " + " | ".join(engines) + " | wasmer / ort-web | prepared / ort-web-run | wasmer / node | chromium / wasmer |")
 print("|---|" + "---:|" * (len(engines) + 4))
@@ -49,12 +65,12 @@ for c in cases:
     ch = ms.get(("artefact-chromium", c), nan)
     print(f"| {c} | " + " | ".join(cells) + f" | {w / web:.2f} | {p / run:.2f} | {w / node:.2f} | {ch / w:.2f} |")
 gemm = next(c for c in cases if c.startswith("gemm/"))
-n = [int(d) for d in gemm.removeprefix("gemm/").split("x")]
-flops = 2 * n[0] * n[1] * n[2]
+depth, *n = [int(d) for d in gemm.removeprefix("gemm/").split("x")]
+flops = 2 * n[0] * n[1] * n[2] * depth
 def gflops(engine):
     return flops / ms[(engine, gemm)] / 1e6
 print()
-print(f"{gemm} f32 matrix product, the run alone in GFLOP/s: the artefact in wasmer (prepared) "
+print(f"{gemm}: {depth} chained {n[0]}x{n[1]}x{n[2]} f32 matrix products, the run alone in GFLOP/s: the artefact in wasmer (prepared) "
       f"{gflops('artefact-wasmer-prepared'):.1f}, onnxruntime-web {gflops('onnxruntime-web-run'):.1f}; "
       f"the simd128 multiply-add peak of this machine in wasmer (one core) {peak:.1f}, of which the "
       f"artefact reaches {gflops('artefact-wasmer-prepared') / peak:.0%}.")
@@ -67,8 +83,10 @@ cat >"$section" <<EOT
 <!-- verifier: written by scripts/bench-verifier.sh -->
 ## Verifier: latency per model
 
-Measured by \`make bench-verifier\` on $(date -u +%Y-%m-%d) — $machine. Median of $runs runs
-of one verification each: load the model, prepare it for the inputs' shapes, run it once (what an
+Measured by \`make bench-verifier\` on $(date -u +%Y-%m-%d) — $machine. Each engine verifies each
+model $runs times in each of $rounds rounds, the engines in a different order each round (this
+shared machine's speed drifts over minutes); the table gives the median of the rounds' medians.
+One verification: load the model, prepare it for the inputs' shapes, run it once (what an
 operator does per claim). Milliseconds. \`artefact\` is \`artifacts/poi_verifier.wasm\`; wasmer uses
 Cranelift with metering (and, like every browser, no NaN canonicalisation); onnxruntime runs with one
 thread, onnxruntime-web with its single-threaded SIMD wasm build: \`onnxruntime-web\` is session

@@ -7,8 +7,10 @@ Usage: python verifier-prepare.py CACHE OUT CASE...
                              a seeded random float32 input of SHAPE (like 1x3x224x224);
   CASE = demo/name:INPUT     the demo's model CACHE/demo-data/name.onnx on the demo's input
                              CACHE/demo-data/INPUT (a .npy, such as digit-7.npy);
-  CASE = gemm/N              one f32 MatMul of an NxN input by an NxN constant, written to OUT:
-                             the matrix-kernel microbenchmark.
+  CASE = gemm/N:D            D f32 MatMuls in a chain, an NxN input by an NxN constant each,
+                             written to OUT: the matrix-kernel microbenchmark. The chain makes
+                             the products most of a run; decoding, hashing and encoding the
+                             NxN input and output are paid once.
 """
 
 import json
@@ -34,28 +36,34 @@ def save(case, i, array):
 
 
 manifest = []
-def gemm(n):
-    """A model that is one NxN by NxN matrix product, the constant side seeded."""
-    weights = np.random.default_rng(11).standard_normal((n, n), dtype=np.float32)
+def gemm(n, depth):
+    """A model that is `depth` NxN by NxN matrix products in a chain, the constants seeded and
+    scaled by 1/sqrt(N) so the values stay near 1 however long the chain."""
+    rng = np.random.default_rng(11)
+    weights = [
+        numpy_helper.from_array(rng.standard_normal((n, n), dtype=np.float32) / np.float32(np.sqrt(n)), f"w{i}")
+        for i in range(depth)
+    ]
+    values = ["a"] + [f"c{i}" for i in range(depth)]
     graph = helper.make_graph(
-        [helper.make_node("MatMul", ["a", "b"], ["c"])],
-        f"gemm{n}",
+        [helper.make_node("MatMul", [values[i], f"w{i}"], [values[i + 1]]) for i in range(depth)],
+        f"gemm{n}x{depth}",
         [helper.make_tensor_value_info("a", TensorProto.FLOAT, [n, n])],
-        [helper.make_tensor_value_info("c", TensorProto.FLOAT, [n, n])],
-        [numpy_helper.from_array(weights, "b")],
+        [helper.make_tensor_value_info(values[-1], TensorProto.FLOAT, [n, n])],
+        weights,
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
     model.ir_version = 8
-    path = os.path.join(out, f"gemm{n}.onnx")
+    path = os.path.join(out, f"gemm{n}x{depth}.onnx")
     onnx.save(model, path)
     return path
 
 
 for case in cases:
     if case.startswith("gemm/"):
-        n = int(case.removeprefix("gemm/"))
-        path = gemm(n)
-        case = f"gemm/{n}x{n}x{n}"
+        n, depth = (int(x) for x in case.removeprefix("gemm/").split(":"))
+        path = gemm(n, depth)
+        case = f"gemm/{depth}x{n}x{n}x{n}"
         arrays = [np.random.default_rng(7).standard_normal((n, n), dtype=np.float32)]
     elif case.startswith("demo/"):
         name, input_file = case.removeprefix("demo/").split(":")

@@ -96,8 +96,19 @@ pub struct WasmVerifier {
 /// as a wasmer store does.
 pub struct PreparedModels {
     capacity: usize,
-    /// By the verifier's sha256 and the model's; most recently used first.
-    held: VecDeque<([u8; 32], [u8; 32], Session)>,
+    /// Most recently used first.
+    held: VecDeque<Held>,
+}
+
+/// An instance holding a model prepared.
+struct Held {
+    verifier: [u8; 32],
+    model: [u8; 32],
+    session: Session,
+    /// The metering points of the call that prepared the model and ran its first claim. With a
+    /// later run's points, at least what a one-shot verification of that claim uses (it prepares
+    /// and runs once).
+    prepare_points: u64,
 }
 
 impl PreparedModels {
@@ -112,7 +123,7 @@ impl PreparedModels {
     pub fn models(&self) -> Vec<String> {
         self.held
             .iter()
-            .map(|(_, model, _)| hex::encode(model))
+            .map(|held| hex::encode(held.model))
             .collect()
     }
 }
@@ -212,6 +223,10 @@ impl WasmVerifier {
     /// later claim on the same model with inputs of the same types and shapes pays only for its
     /// run. A trap or an exhausted metering budget discards the instance; inputs of other shapes
     /// prepare the model anew.
+    ///
+    /// The metering budget is a one-shot verification's, preparation included, so that every
+    /// operator reaches the same verdict on a claim whatever it holds prepared: a prepared run
+    /// that, with the preparation's points, may not fit the budget is verified one-shot instead.
     pub fn verify_prepared(
         &self,
         prepared: &mut PreparedModels,
@@ -223,13 +238,14 @@ impl WasmVerifier {
         let held = prepared
             .held
             .iter()
-            .position(|(verifier, model, _)| *verifier == self.sha256 && *model == model_sha256);
+            .position(|h| h.verifier == self.sha256 && h.model == model_sha256);
         if let Some(at) = held {
-            let (_, _, mut session) = prepared.held.remove(at).expect("found above");
-            match session.call(
+            let mut held = prepared.held.remove(at).expect("found above");
+            let outcome = held.session.call(
                 Export::Run,
                 &self.request(&[], &model_sha256, inputs, limits),
-            ) {
+            );
+            match outcome {
                 // Prepared for other shapes: prepare again, below.
                 Err(HostError::Verify { kind, .. }) if kind == "not_prepared_for" => {}
                 outcome => {
@@ -237,10 +253,14 @@ impl WasmVerifier {
                         outcome,
                         Err(HostError::Trap(_) | HostError::OutOfPoints { .. } | HostError::Abi(_))
                     );
+                    let near_the_budget = matches!(&outcome, Ok(run)
+                        if held.prepare_points.saturating_add(run.points_used)
+                            > self.config.metering_limit);
                     if !instance_lost {
-                        prepared
-                            .held
-                            .push_front((self.sha256, model_sha256, session));
+                        prepared.held.push_front(held);
+                    }
+                    if near_the_budget {
+                        return self.verify(model, inputs, limits);
                     }
                     return outcome;
                 }
@@ -253,9 +273,12 @@ impl WasmVerifier {
         )?;
         if prepared.capacity > 0 {
             prepared.held.truncate(prepared.capacity - 1);
-            prepared
-                .held
-                .push_front((self.sha256, model_sha256, session));
+            prepared.held.push_front(Held {
+                verifier: self.sha256,
+                model: model_sha256,
+                session,
+                prepare_points: verification.points_used,
+            });
         }
         Ok(verification)
     }
@@ -370,6 +393,9 @@ impl Session {
             Fuel::Remaining(left) => self.metering_limit.saturating_sub(left),
             Fuel::Exhausted => self.metering_limit,
         };
+        // Reading the answer is the host's bookkeeping, not the claim's cost: a run that used its
+        // budget to the last point still has its answer read.
+        set_fuel(&mut self.store, &self.instance, self.metering_limit).map_err(HostError::Abi)?;
         let result = self.read("poi_result_ptr", "poi_result_len")?;
         let json: serde_json::Value = serde_json::from_slice(&result)
             .map_err(|e| HostError::Abi(format!("result is not JSON: {e}")))?;

@@ -257,6 +257,87 @@ fn a_trap_discards_the_prepared_model() {
     );
 }
 
+#[test]
+#[ignore = "needs artifacts/poi_verifier.wasm (`make wasm`) and the ONNX test data (`make setup`); `make test` runs it"]
+fn a_claim_near_the_metering_budget_gets_the_one_shot_verdict_though_its_model_is_prepared() {
+    // Box suppression costs more the more boxes survive, so two claims with inputs of the same
+    // shapes cost different points. The budget is exactly what the cheap claim costs one-shot:
+    // an operator preparing the model on it has room, and the costly claim does not fit a
+    // one-shot verification, though its run alone would fit the budget.
+    let (model, _) = case("nan", "nan_boxes");
+    let claim = |boxes: [[f32; 4]; 5]| {
+        let json = |shape: &[usize], data: Vec<f32>| {
+            serde_json::json!({"dtype": "f32", "shape": shape, "data": data})
+                .to_string()
+                .into_bytes()
+        };
+        vec![
+            NamedInput {
+                name: "boxes".into(),
+                format: InputFormat::Json,
+                bytes: json(&[1, 5, 4], boxes.concat()),
+            },
+            NamedInput {
+                name: "scores".into(),
+                format: InputFormat::Json,
+                bytes: json(&[1, 1, 5], vec![0.9, 0.8, 0.7, 0.6, 0.5]),
+            },
+        ]
+    };
+    let apart = claim(std::array::from_fn(|i| [10.0 * i as f32, 0.0, 1.0, 1.0]));
+    let stacked = claim([[0.0, 0.0, 1.0, 1.0]; 5]);
+    let limits = Limits::default();
+    let points = |inputs: &[NamedInput]| {
+        verifier()
+            .verify(&model, inputs, &limits)
+            .unwrap()
+            .points_used
+    };
+    let order = points(&apart).cmp(&points(&stacked));
+    let (cheap, costly) = match order {
+        std::cmp::Ordering::Less => (apart, stacked),
+        std::cmp::Ordering::Greater => (stacked, apart),
+        std::cmp::Ordering::Equal => panic!("the claims must cost different points"),
+    };
+    let budget = points(&cheap);
+    let tight = WasmVerifier::load(
+        &artefact(),
+        None,
+        HostConfig {
+            metering_limit: budget,
+            ..HostConfig::default()
+        },
+        Some(cache().join("wasmer")),
+    )
+    .unwrap();
+    assert!(matches!(
+        tight.verify(&model, &costly, &limits),
+        Err(HostError::OutOfPoints { .. })
+    ));
+
+    assert_eq!(
+        tight.verify(&model, &cheap, &limits).unwrap().points_used,
+        budget,
+        "a claim may use its budget to the last point"
+    );
+    let mut held = PreparedModels::new(1);
+    tight
+        .verify_prepared(&mut held, &model, &cheap, &limits)
+        .unwrap();
+    assert_eq!(held.models().len(), 1);
+    assert!(
+        matches!(
+            tight.verify_prepared(&mut held, &model, &costly, &limits),
+            Err(HostError::OutOfPoints { .. })
+        ),
+        "the costly claim's verdict does not depend on the model being prepared"
+    );
+    let again = tight
+        .verify_prepared(&mut held, &model, &cheap, &limits)
+        .unwrap();
+    assert_eq!(again.points_used, budget, "the cheap claim, one-shot again");
+}
+
 fn kind_of(result: Result<poi_verifier_host::HostVerification, HostError>) -> String {
     match result {
         Err(HostError::Verify { kind, .. }) => kind,

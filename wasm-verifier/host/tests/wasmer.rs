@@ -153,23 +153,11 @@ fn a_prepared_model_answers_every_later_claim_as_a_one_shot_run_does() {
                 "{name}: the second claim was prepared again"
             );
             // Natively too: tract's own build of the core, prepared once and run again.
-            let (native, first_native) = prepare(
-                &model,
-                &encoding::sha256(&model),
-                &inputs,
-                &[0; 32],
-                &limits,
-            )
-            .unwrap();
+            let hash = encoding::sha256(&model);
+            let (native, first_native) =
+                prepare(&model, &hash, &inputs, &[0; 32], &limits).unwrap();
             let again_native = native.run(&inputs, &[0; 32], &limits).unwrap();
-            let one_shot_native = verify(
-                &model,
-                &encoding::sha256(&model),
-                &inputs,
-                &[0; 32],
-                &limits,
-            )
-            .unwrap();
+            let one_shot_native = verify(&model, &hash, &inputs, &[0; 32], &limits).unwrap();
             for run in [&first_native, &again_native] {
                 assert_eq!(run.receipt, one_shot_native.receipt, "{name}, natively");
                 assert_eq!(run.encoding, one_shot_native.encoding, "{name}, natively");

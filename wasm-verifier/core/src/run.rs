@@ -59,10 +59,10 @@ pub fn model_inputs(model: &[u8]) -> Result<Vec<String>, VerifyError> {
     })
 }
 
-/// Runs `model` on `inputs` and names the result. The receipt names two hashes the caller gives:
-/// `model_hash`, the sha256 of `model`, and `verifier_hash`, the sha256 of the verifier build
-/// doing the run, which it cannot know of itself ([`crate::request`] says why the model's is
-/// given too).
+/// Runs `model` on `inputs` and names the result: [`prepare`], with the prepared model dropped.
+/// The receipt names two hashes the caller gives: `model_hash`, the sha256 of `model`, and
+/// `verifier_hash`, the sha256 of the verifier build doing the run, which it cannot know of
+/// itself ([`crate::request`] says why the model's is given too).
 pub fn verify(
     model: &[u8],
     model_hash: &[u8; 32],
@@ -70,16 +70,12 @@ pub fn verify(
     verifier_hash: &[u8; 32],
     limits: &Limits,
 ) -> Result<Verification, VerifyError> {
-    catching_panics(|| {
-        let (prepared, decoded) = Prepared::build(model, model_hash, inputs, limits)?;
-        prepared.run_decoded(decoded, verifier_hash)
-    })
+    prepare(model, model_hash, inputs, verifier_hash, limits).map(|(_, verification)| verification)
 }
 
 /// Prepares `model` for inputs of the types and shapes of `inputs`, and runs it on them: the
 /// first claim on a model pays for the preparation, later ones ([`Prepared::run`]) only for their
-/// run. The verification is the one [`verify`] gives, by construction: `verify` is this
-/// preparation and run, done once.
+/// run. The verification is the one [`verify`] gives, by construction: `verify` is this.
 pub fn prepare(
     model: &[u8],
     model_hash: &[u8; 32],

@@ -18,7 +18,6 @@ pub mod metering;
 
 use std::collections::VecDeque;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use poi_verifier::Limits;
 use poi_verifier::encoding::OutputSummary;
@@ -26,10 +25,10 @@ use poi_verifier::input::NamedInput;
 use poi_verifier::request::Request;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use wasmer::sys::{CompilerConfig, Cranelift};
+use wasmer::sys::Cranelift;
 use wasmer::{Engine, ExternType, Instance, Module, Store, TypedFunction, imports};
 
-use crate::metering::{Fuel, LoopMetering, fuel, set_fuel};
+use crate::metering::{Fuel, fuel, set_fuel};
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum HostError {
@@ -152,7 +151,6 @@ impl WasmVerifier {
         // compare and a select after every float operation) and bought nothing, since the output
         // encoding erases NaN bits and nothing before it reads them.
         compiler.canonicalize_nans(false);
-        compiler.push_middleware(Arc::new(LoopMetering::default()));
         let engine: Engine = compiler.into();
 
         let cached = cache_dir.map(|d| {
@@ -170,8 +168,10 @@ impl WasmVerifier {
         let module = match from_cache {
             Some(module) => module,
             None => {
-                let module =
-                    Module::new(&engine, wasm).map_err(|e| HostError::Compile(e.to_string()))?;
+                let metered =
+                    metering::instrument(wasm).map_err(|e| HostError::Compile(e.to_string()))?;
+                let module = Module::new(&engine, &metered)
+                    .map_err(|e| HostError::Compile(e.to_string()))?;
                 if let (Some(path), Ok(bytes)) = (&cached, module.serialize()) {
                     if let Some(dir) = path.parent() {
                         let _ = std::fs::create_dir_all(dir);

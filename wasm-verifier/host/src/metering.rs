@@ -14,203 +14,368 @@
 //! instructions Rust's `memcpy` and `memset` compile to) take their length at run time. They are
 //! charged a point per 64 bytes, so copying a large tensor over and over uses up the budget too.
 //!
-//! The counter and an "exhausted" flag are globals the middleware adds to the module and exports
-//! (`poi_fuel_remaining`, `poi_fuel_exhausted`), so the host can set the budget per run and tell
-//! a spent budget from any other trap. A third, private global holds a bulk operation's length
-//! while it is charged (a middleware cannot add locals).
+//! Where the counter lives: the host rewrites the module before compiling it ([`instrument`]).
+//! The counter and an "exhausted" flag are globals it adds and exports (`poi_fuel_remaining`,
+//! `poi_fuel_exhausted`), so the host can set the budget per run and tell a spent budget from any
+//! other trap. Inside a function the counter is a local: loaded from the global on entry and after
+//! every call, stored back before every call, return and branch out of the function. A local stays
+//! in a register through a loop, where a global is a load and a store of the instance's memory at
+//! every iteration, a chain the CPU cannot overlap (it cost a third of the PP-OCR detector's
+//! verification). The charges are the same either way, so a run uses the same points; only after
+//! a trap other than a spent budget does the global lag (it holds what it held at the trapping
+//! function's entry or last call), and such a run has no points to report.
 
-use std::sync::Mutex;
-
-use wasmer::sys::{FunctionMiddleware, MiddlewareError, MiddlewareReaderState, ModuleMiddleware};
-use wasmer::wasmparser::{BlockType, Operator};
-use wasmer::{
-    AsStoreMut, ExportIndex, GlobalInit, GlobalType, Instance, LocalFunctionIndex, ModuleInfo,
-    Mutability, Type, Value,
+use wasm_encoder::reencode::{Error as ReencodeError, Reencode, utils};
+use wasm_encoder::{
+    BlockType, CodeSection, ConstExpr, ExportKind, ExportSection, Function, GlobalSection,
+    GlobalType, Instruction, Module, SectionId, ValType,
 };
+use wasmer::wasmparser::{self, Operator, Parser, Payload};
+use wasmer::{AsStoreMut, Instance, Value};
 
 const REMAINING: &str = "poi_fuel_remaining";
 const EXHAUSTED: &str = "poi_fuel_exhausted";
-/// Names what this middleware inserts, for caches of compiled code: change it with the scheme.
-pub const SCHEME: &str = "fuel-loop-call-bulk64";
+/// Names what [`instrument`] inserts, for caches of compiled code: change it with the scheme.
+pub const SCHEME: &str = "fuel-local-loop-call-bulk64";
 /// `memory.copy` and `memory.fill` cost `len >> BYTES_PER_POINT_LOG2` points.
 pub const BYTES_PER_POINT_LOG2: i32 = 6;
 
-/// The module middleware: one per compiled module, since the globals it adds are that module's.
-#[derive(Debug, Default)]
-pub struct LoopMetering {
-    globals: Mutex<Option<FuelGlobals>>,
+/// Why a module could not be metered. Nothing is compiled from it.
+#[derive(Debug, thiserror::Error)]
+pub enum MeteringError {
+    #[error("malformed module: {0}")]
+    Malformed(String),
+    /// Control flow the meter does not follow (exceptions, GC branches): refused rather than
+    /// metered wrongly.
+    #[error("the meter does not support `{0}`")]
+    Unsupported(String),
 }
 
-#[derive(Debug, Clone, Copy)]
-struct FuelGlobals {
+impl From<wasmparser::BinaryReaderError> for MeteringError {
+    fn from(e: wasmparser::BinaryReaderError) -> Self {
+        MeteringError::Malformed(e.to_string())
+    }
+}
+
+impl From<ReencodeError<MeteringError>> for MeteringError {
+    fn from(e: ReencodeError<MeteringError>) -> Self {
+        match e {
+            ReencodeError::UserError(e) => e,
+            ReencodeError::ParseError(e) => MeteringError::Malformed(e.to_string()),
+            other => MeteringError::Malformed(other.to_string()),
+        }
+    }
+}
+
+/// Returns `wasm` with the meter inserted: the two exported globals, and in every function a
+/// charge on entry, after every `loop` and before every bulk memory operation.
+pub fn instrument(wasm: &[u8]) -> Result<Vec<u8>, MeteringError> {
+    let layout = Layout::read(wasm)?;
+    let mut meter = Meter {
+        remaining: layout.globals,
+        exhausted: layout.globals + 1,
+        params: layout.params,
+        next_body: 0,
+        globals_added: false,
+        exports_added: false,
+    };
+    let mut module = Module::new();
+    meter.parse_core_module(&mut module, Parser::new(0), wasm)?;
+    if !(meter.globals_added && meter.exports_added) {
+        return Err(MeteringError::Malformed("sections out of order".into()));
+    }
+    Ok(module.finish())
+}
+
+/// What the rewrite needs to know before it reaches the code: how many globals there are (the
+/// meter's come after them) and how many parameters each function has (its locals follow them).
+struct Layout {
+    globals: u32,
+    params: Vec<u32>,
+}
+
+impl Layout {
+    fn read(wasm: &[u8]) -> Result<Layout, MeteringError> {
+        let (mut types, mut globals, mut params) = (Vec::new(), 0, Vec::new());
+        for payload in Parser::new(0).parse_all(wasm) {
+            match payload? {
+                Payload::TypeSection(section) => {
+                    for ty in section.into_iter_err_on_gc_types() {
+                        types.push(ty?.params().len() as u32);
+                    }
+                }
+                Payload::ImportSection(section) => {
+                    for import in section.into_imports() {
+                        if let wasmparser::TypeRef::Global(_) = import?.ty {
+                            globals += 1;
+                        }
+                    }
+                }
+                Payload::FunctionSection(section) => {
+                    for ty in section {
+                        let ty = ty? as usize;
+                        let n = types.get(ty).ok_or_else(|| {
+                            MeteringError::Malformed(format!("function of unknown type {ty}"))
+                        })?;
+                        params.push(*n);
+                    }
+                }
+                Payload::GlobalSection(section) => globals += section.count(),
+                _ => {}
+            }
+        }
+        Ok(Layout { globals, params })
+    }
+}
+
+struct Meter {
     remaining: u32,
     exhausted: u32,
+    /// Parameters of each function defined in the module, in code section order.
+    params: Vec<u32>,
+    next_body: usize,
+    globals_added: bool,
+    exports_added: bool,
+}
+
+/// Where a section goes in a module's binary order (tags and data count sit between the numbers).
+fn rank(section: Option<SectionId>) -> u32 {
+    match section {
+        None => u32::MAX,
+        Some(SectionId::Tag) => 55,
+        Some(SectionId::DataCount) => 95,
+        Some(id) => id as u32 * 10,
+    }
+}
+
+impl Meter {
+    fn add_globals(&mut self, globals: &mut GlobalSection) {
+        let var = |val_type| GlobalType {
+            val_type,
+            mutable: true,
+            shared: false,
+        };
+        // The budget starts at zero: a run is only possible after the host grants one.
+        globals.global(var(ValType::I64), &ConstExpr::i64_const(0));
+        globals.global(var(ValType::I32), &ConstExpr::i32_const(0));
+        self.globals_added = true;
+    }
+
+    fn add_exports(&mut self, exports: &mut ExportSection) {
+        exports.export(REMAINING, ExportKind::Global, self.remaining);
+        exports.export(EXHAUSTED, ExportKind::Global, self.exhausted);
+        self.exports_added = true;
+    }
+}
+
+impl Reencode for Meter {
+    type Error = MeteringError;
+
+    fn parse_global_section(
+        &mut self,
+        globals: &mut GlobalSection,
+        section: wasmparser::GlobalSectionReader<'_>,
+    ) -> Result<(), ReencodeError<MeteringError>> {
+        utils::parse_global_section(self, globals, section)?;
+        self.add_globals(globals);
+        Ok(())
+    }
+
+    fn parse_export_section(
+        &mut self,
+        exports: &mut ExportSection,
+        section: wasmparser::ExportSectionReader<'_>,
+    ) -> Result<(), ReencodeError<MeteringError>> {
+        utils::parse_export_section(self, exports, section)?;
+        self.add_exports(exports);
+        Ok(())
+    }
+
+    /// A module without globals or exports gets the sections, in their place.
+    fn intersperse_section_hook(
+        &mut self,
+        module: &mut Module,
+        _after: Option<SectionId>,
+        before: Option<SectionId>,
+    ) -> Result<(), ReencodeError<MeteringError>> {
+        if !self.globals_added && rank(before) > rank(Some(SectionId::Global)) {
+            let mut globals = GlobalSection::new();
+            self.add_globals(&mut globals);
+            module.section(&globals);
+        }
+        if !self.exports_added && rank(before) > rank(Some(SectionId::Export)) {
+            let mut exports = ExportSection::new();
+            self.add_exports(&mut exports);
+            module.section(&exports);
+        }
+        Ok(())
+    }
+
+    fn parse_function_body(
+        &mut self,
+        code: &mut CodeSection,
+        body: wasmparser::FunctionBody<'_>,
+    ) -> Result<(), ReencodeError<MeteringError>> {
+        let params = *self.params.get(self.next_body).ok_or_else(|| {
+            ReencodeError::UserError(MeteringError::Malformed(
+                "more function bodies than functions".into(),
+            ))
+        })?;
+        self.next_body += 1;
+        let mut locals = Vec::new();
+        let mut declared = params;
+        for pair in body.get_locals_reader()? {
+            let (count, ty) = pair?;
+            declared = declared.checked_add(count).ok_or_else(|| {
+                ReencodeError::UserError(MeteringError::Malformed("too many locals".into()))
+            })?;
+            locals.push((count, self.val_type(ty)?));
+        }
+        let fuel = FunctionFuel {
+            remaining: self.remaining,
+            exhausted: self.exhausted,
+            local: declared,
+            bulk_len: declared + 1,
+        };
+        locals.extend([(1, ValType::I64), (1, ValType::I32)]);
+        let mut function = Function::new(locals);
+
+        fuel.load(&mut function);
+        fuel.charge(&mut function);
+        // Blocks open inside the body: a branch by this depth leaves the function.
+        let mut open: u32 = 0;
+        let mut operators = body.get_operators_reader()?;
+        while !operators.eof() {
+            let operator = operators.read()?;
+            let mut reload = false;
+            match &operator {
+                Operator::Block { .. } | Operator::Loop { .. } | Operator::If { .. } => open += 1,
+                Operator::End if open == 0 => fuel.store(&mut function),
+                Operator::End => open -= 1,
+                Operator::Call { .. }
+                | Operator::CallIndirect { .. }
+                | Operator::CallRef { .. } => {
+                    fuel.store(&mut function);
+                    reload = true;
+                }
+                Operator::Return
+                | Operator::ReturnCall { .. }
+                | Operator::ReturnCallIndirect { .. }
+                | Operator::ReturnCallRef { .. } => fuel.store(&mut function),
+                Operator::Br { relative_depth } | Operator::BrIf { relative_depth }
+                    if *relative_depth == open =>
+                {
+                    fuel.store(&mut function)
+                }
+                Operator::BrTable { targets } => {
+                    let leaves = targets.default() == open
+                        || targets.targets().try_fold(false, |leaves, t| {
+                            Ok::<_, wasmparser::BinaryReaderError>(leaves || t? == open)
+                        })?;
+                    if leaves {
+                        fuel.store(&mut function);
+                    }
+                }
+                Operator::MemoryCopy { .. } | Operator::MemoryFill { .. } => {
+                    fuel.charge_bulk(&mut function)
+                }
+                Operator::TryTable { .. }
+                | Operator::Try { .. }
+                | Operator::Throw { .. }
+                | Operator::ThrowRef
+                | Operator::Rethrow { .. }
+                | Operator::Delegate { .. }
+                | Operator::BrOnNull { .. }
+                | Operator::BrOnNonNull { .. }
+                | Operator::BrOnCast { .. }
+                | Operator::BrOnCastFail { .. } => {
+                    return Err(ReencodeError::UserError(MeteringError::Unsupported(
+                        format!("{operator:?}"),
+                    )));
+                }
+                _ => {}
+            }
+            let is_loop = matches!(operator, Operator::Loop { .. });
+            function.instruction(&self.instruction(operator)?);
+            if is_loop {
+                // A branch back to a loop lands just after its `loop`: the charge goes there.
+                fuel.charge(&mut function);
+            }
+            if reload {
+                fuel.load(&mut function);
+            }
+        }
+        code.function(&function);
+        Ok(())
+    }
+}
+
+/// The meter's places in one function: the module's globals and the function's own locals.
+struct FunctionFuel {
+    remaining: u32,
+    exhausted: u32,
+    /// The counter while the function runs.
+    local: u32,
+    /// A bulk operation's length while it is charged.
     bulk_len: u32,
 }
 
-impl ModuleMiddleware for LoopMetering {
-    fn transform_module_info(&self, info: &mut ModuleInfo) -> Result<(), MiddlewareError> {
-        let mut globals = self
-            .globals
-            .lock()
-            .map_err(|_| MiddlewareError::new("LoopMetering", "poisoned"))?;
-        if globals.is_some() {
-            return Err(MiddlewareError::new(
-                "LoopMetering",
-                "one LoopMetering instance meters one module",
-            ));
-        }
-        // The budget starts at zero: a run is only possible after the host grants one.
-        *globals = Some(FuelGlobals {
-            remaining: add_exported_global(info, REMAINING, Type::I64, GlobalInit::I64Const(0)),
-            exhausted: add_exported_global(info, EXHAUSTED, Type::I32, GlobalInit::I32Const(0)),
-            bulk_len: {
-                let index = info
-                    .globals
-                    .push(GlobalType::new(Type::I32, Mutability::Var));
-                info.global_initializers.push(GlobalInit::I32Const(0));
-                index.as_u32()
-            },
-        });
-        Ok(())
-    }
-
-    fn generate_function_middleware<'a>(
-        &self,
-        _: LocalFunctionIndex,
-    ) -> Box<dyn FunctionMiddleware<'a> + 'a> {
-        // transform_module_info runs before any function is translated.
-        let globals = self
-            .globals
-            .lock()
-            .ok()
-            .and_then(|g| *g)
-            .expect("transform_module_info runs before functions are translated");
-        Box::new(FunctionFuel {
-            globals,
-            entered: false,
-        })
-    }
-}
-
-fn add_exported_global(info: &mut ModuleInfo, name: &str, ty: Type, init: GlobalInit) -> u32 {
-    let index = info.globals.push(GlobalType::new(ty, Mutability::Var));
-    info.global_initializers.push(init);
-    info.exports
-        .insert(name.to_string(), ExportIndex::Global(index));
-    index.as_u32()
-}
-
-#[derive(Debug)]
-struct FunctionFuel {
-    globals: FuelGlobals,
-    entered: bool,
-}
-
 impl FunctionFuel {
-    /// `if remaining == 0 { exhausted = 1; trap } remaining -= 1`
-    fn charge<'a>(&self, state: &mut MiddlewareReaderState<'a>) {
-        state.extend([
-            Operator::GlobalGet {
-                global_index: self.globals.remaining,
-            },
-            Operator::I64Eqz,
-        ]);
-        self.trap_if_spent(state);
-        self.take(state, [Operator::I64Const { value: 1 }]);
+    fn load(&self, f: &mut Function) {
+        f.instruction(&Instruction::GlobalGet(self.remaining));
+        f.instruction(&Instruction::LocalSet(self.local));
+    }
+
+    fn store(&self, f: &mut Function) {
+        f.instruction(&Instruction::LocalGet(self.local));
+        f.instruction(&Instruction::GlobalSet(self.remaining));
+    }
+
+    /// `if fuel == 0 { exhausted = 1; trap } fuel -= 1`
+    fn charge(&self, f: &mut Function) {
+        f.instruction(&Instruction::LocalGet(self.local));
+        f.instruction(&Instruction::I64Eqz);
+        self.trap_if_spent(f);
+        self.take(f, &[Instruction::I64Const(1)]);
     }
 
     /// Before `memory.copy` or `memory.fill`, whose length is on top of the stack:
-    /// `if remaining < len >> k { exhausted = 1; trap } remaining -= len >> k`.
-    fn charge_bulk<'a>(&self, state: &mut MiddlewareReaderState<'a>) {
-        let bulk_len = self.globals.bulk_len;
+    /// `if fuel < len >> k { exhausted = 1; trap } fuel -= len >> k`.
+    fn charge_bulk(&self, f: &mut Function) {
         let cost = [
-            Operator::GlobalGet {
-                global_index: bulk_len,
-            },
-            Operator::I32Const {
-                value: BYTES_PER_POINT_LOG2,
-            },
-            Operator::I32ShrU,
-            Operator::I64ExtendI32U,
+            Instruction::LocalGet(self.bulk_len),
+            Instruction::I32Const(BYTES_PER_POINT_LOG2),
+            Instruction::I32ShrU,
+            Instruction::I64ExtendI32U,
         ];
-        // Park the length and put it back: the operation still needs it.
-        state.extend([
-            Operator::GlobalSet {
-                global_index: bulk_len,
-            },
-            Operator::GlobalGet {
-                global_index: bulk_len,
-            },
-            Operator::GlobalGet {
-                global_index: self.globals.remaining,
-            },
-        ]);
-        state.extend(cost.clone());
-        state.extend([Operator::I64LtU]);
-        self.trap_if_spent(state);
-        self.take(state, cost);
+        // Keep a copy of the length: the operation still needs it on the stack.
+        f.instruction(&Instruction::LocalTee(self.bulk_len));
+        f.instruction(&Instruction::LocalGet(self.local));
+        for i in &cost {
+            f.instruction(i);
+        }
+        f.instruction(&Instruction::I64LtU);
+        self.trap_if_spent(f);
+        self.take(f, &cost);
     }
 
     /// `if <condition on the stack> { exhausted = 1; trap }`
-    fn trap_if_spent<'a>(&self, state: &mut MiddlewareReaderState<'a>) {
-        state.extend([
-            Operator::If {
-                blockty: BlockType::Empty,
-            },
-            Operator::I32Const { value: 1 },
-            Operator::GlobalSet {
-                global_index: self.globals.exhausted,
-            },
-            Operator::Unreachable,
-            Operator::End,
-        ]);
+    fn trap_if_spent(&self, f: &mut Function) {
+        f.instruction(&Instruction::If(BlockType::Empty));
+        f.instruction(&Instruction::I32Const(1));
+        f.instruction(&Instruction::GlobalSet(self.exhausted));
+        f.instruction(&Instruction::Unreachable);
+        f.instruction(&Instruction::End);
     }
 
-    /// `remaining -= <cost>`, the cost pushed by `cost`.
-    fn take<'a>(
-        &self,
-        state: &mut MiddlewareReaderState<'a>,
-        cost: impl IntoIterator<Item = Operator<'a>>,
-    ) {
-        let remaining = self.globals.remaining;
-        state.extend([Operator::GlobalGet {
-            global_index: remaining,
-        }]);
-        state.extend(cost);
-        state.extend([
-            Operator::I64Sub,
-            Operator::GlobalSet {
-                global_index: remaining,
-            },
-        ]);
-    }
-}
-
-impl<'a> FunctionMiddleware<'a> for FunctionFuel {
-    fn feed(
-        &mut self,
-        operator: Operator<'a>,
-        state: &mut MiddlewareReaderState<'a>,
-    ) -> Result<(), MiddlewareError> {
-        // A call is charged on entry to the callee, so indirect calls and recursion are too.
-        if !self.entered {
-            self.entered = true;
-            self.charge(state);
+    /// `fuel -= <cost>`
+    fn take(&self, f: &mut Function, cost: &[Instruction<'_>]) {
+        f.instruction(&Instruction::LocalGet(self.local));
+        for i in cost {
+            f.instruction(i);
         }
-        if matches!(
-            operator,
-            Operator::MemoryCopy { .. } | Operator::MemoryFill { .. }
-        ) {
-            self.charge_bulk(state);
-        }
-        // A branch back to a loop lands just after its `loop`: the charge goes there.
-        let is_loop = matches!(operator, Operator::Loop { .. });
-        state.push_operator(operator);
-        if is_loop {
-            self.charge(state);
-        }
-        Ok(())
+        f.instruction(&Instruction::I64Sub);
+        f.instruction(&Instruction::LocalSet(self.local));
     }
 }
 
@@ -220,7 +385,6 @@ impl<'a> FunctionMiddleware<'a> for FunctionFuel {
 /// most once. A run granted `n` points traps at its `n + 1`-th charge, so it executes at most
 /// `(n + 1)` times this many operators, and stops at most this many after its budget is spent.
 pub fn longest_uncharged_stretch(wasm: &[u8]) -> Result<u64, String> {
-    use wasmer::wasmparser::{Parser, Payload};
     let mut longest = 0;
     for payload in Parser::new(0).parse_all(wasm) {
         if let Payload::CodeSectionEntry(body) = payload.map_err(|e| e.to_string())? {

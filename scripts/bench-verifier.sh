@@ -8,11 +8,14 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cache="${POI_CACHE:-$HOME/.cache/poi}"
-# Every engine runs every case RUNS times in each of ROUNDS rounds, the engines in a different
-# order each round: this is a shared virtual machine whose speed drifts over minutes, and an
-# engine benchmarked in one stretch would carry that stretch's speed into its column.
+# Every engine runs every case RUNS times in each of ROUNDS rounds, and the engines take turns
+# case by case, in a different order for each case and round: this is a shared virtual machine
+# whose speed drifts over minutes (by half at times), and an engine benchmarked in a stretch of
+# its own would carry that stretch's speed into its column. Each engine's turn starts a fresh
+# process, whose first run of a case compiles and tiers up its code (V8, onnxruntime-web's own wasm,
+# the browser page): every engine does one untimed run of each case before its RUNS timed ones.
 runs="${RUNS:-3}"
-rounds="${ROUNDS:-3}"
+rounds="${ROUNDS:-5}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 cd "$root"
@@ -27,8 +30,9 @@ cases=(
     light/light_densenet121 pytorch-converted/test_Conv2d gemm/256:8
 )
 "$cache/venv/bin/python" scripts/bench/verifier-prepare.py "$cache" "$work" "${cases[@]}"
-manifest="$work/manifest.json"
+# Runs engine $1 on the cases of manifest $2.
 engine() {
+    local manifest="$2"
     case "$1" in
         # Built by `make build` with the rest of the workspace (the Makefile runs it first).
         wasmer) "${CARGO_TARGET_DIR:-$cache/target}/release/verifier-bench" "$manifest" "$runs" ;;
@@ -38,9 +42,20 @@ engine() {
     esac
 }
 engines=(wasmer node onnxruntime chromium)
+# One manifest per case, so that each engine's turn is one case long.
+case_count="$(python3 - "$work/manifest.json" "$work" <<'PY'
+import json, sys
+cases = json.load(open(sys.argv[1]))
+for i, case in enumerate(cases):
+    json.dump([case], open(f"{sys.argv[2]}/case-{i}.json", "w"))
+print(len(cases))
+PY
+)"
 for ((round = 0; round < rounds; round++)); do
-    for ((i = 0; i < ${#engines[@]}; i++)); do
-        engine "${engines[(round + i) % ${#engines[@]}]}"
+    for ((c = 0; c < case_count; c++)); do
+        for ((i = 0; i < ${#engines[@]}; i++)); do
+            engine "${engines[(round + c + i) % ${#engines[@]}]}" "$work/case-$c.json"
+        done
     done
 done >"$work/results.jsonl"
 
@@ -84,8 +99,9 @@ cat >"$section" <<EOT
 ## Verifier: latency per model
 
 Measured by \`make bench-verifier\` on $(date -u +%Y-%m-%d) — $machine. Each engine verifies each
-model $runs times in each of $rounds rounds, the engines in a different order each round (this
-shared machine's speed drifts over minutes); the table gives the median of the rounds' medians.
+model $runs times (after an untimed first run) in each of $rounds rounds, the engines taking turns
+model by model, in a different order for each model and round (this shared machine's speed drifts over minutes, by
+half at times); the table gives the median of the rounds' medians.
 One verification: load the model, prepare it for the inputs' shapes, run it once (what an
 operator does per claim). Milliseconds. \`artefact\` is \`artifacts/poi_verifier.wasm\`; wasmer uses
 Cranelift with metering (and, like every browser, no NaN canonicalisation); onnxruntime runs with one

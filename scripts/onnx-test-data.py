@@ -3,16 +3,22 @@
     OUT/<suite>/<case>/model.onnx
     OUT/<suite>/<case>/test_data_set_0/input_<i>.pb, output_<i>.pb
 
-for the suites pytorch-converted, pytorch-operator and light. The light models ship without inputs;
-they get the inputs onnx's own backend test runner feeds them (its `generate_dummy_data`, not
-random), so their shipped outputs are the reference.
+for the suites pytorch-converted, pytorch-operator and light, and node: the operator tests every
+ONNX runtime reports against, one operator per case. The light models ship without inputs; they get
+the inputs onnx's own backend test runner feeds them (its `generate_dummy_data`, not random), so
+their shipped outputs are the reference. The node tests left the wheel after onnx 1.22; they are
+taken from that release's wheel (downloaded from PyPI, the data only: nothing of it is installed).
 
 Usage: python onnx-test-data.py OUT
 """
 
+import glob
 import os
 import shutil
+import subprocess
 import sys
+import tempfile
+import zipfile
 
 import onnx
 from onnx import numpy_helper
@@ -52,5 +58,28 @@ for file in sorted(os.listdir(light)):
         n += 1
     for i in range(len(model.graph.output)):
         shutil.copy(os.path.join(light, f"{case}_output_{i}.pb"), os.path.join(sets, f"output_{i}.pb"))
+
+# The last onnx release whose wheel ships the node tests (1 765 cases).
+NODE_TESTS_FROM = "onnx==1.22.0"
+NODE_PREFIX = "onnx/backend/test/data/node/"
+node = os.path.join(out, "node")
+if not os.path.isdir(node):
+    with tempfile.TemporaryDirectory(dir=out) as tmp:
+        subprocess.run(
+            [sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check",
+             "--no-deps", "--only-binary=:all:", "--dest", tmp, NODE_TESTS_FROM],
+            check=True,
+        )
+        (wheel,) = glob.glob(os.path.join(tmp, "onnx-*.whl"))
+        staged = os.path.join(tmp, "node")
+        with zipfile.ZipFile(wheel) as z:
+            for member in z.namelist():
+                if member.startswith(NODE_PREFIX) and not member.endswith("/"):
+                    target = os.path.join(staged, member[len(NODE_PREFIX):])
+                    os.makedirs(os.path.dirname(target), exist_ok=True)
+                    with z.open(member) as src, open(target, "wb") as dst:
+                        shutil.copyfileobj(src, dst)
+        # Moved into place whole, so an interrupted download leaves no half suite behind.
+        os.rename(staged, node)
 
 print(out)

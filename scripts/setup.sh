@@ -102,7 +102,7 @@ if ! "$venv/bin/python" -c 'import onnx, onnxruntime, numpy' 2>/dev/null; then
     python3 -m venv "$venv"
     "$venv/bin/pip" install --quiet --disable-pip-version-check onnx==1.23.2 onnxruntime==1.32.0 numpy
 fi
-if [[ ! -d "$cache/onnx-data/light" ]]; then
+if [[ ! -d "$cache/onnx-data/light" || ! -d "$cache/onnx-data/node" ]]; then
     step "laying out the ONNX backend test models in $cache/onnx-data"
     "$venv/bin/python" "$(dirname "${BASH_SOURCE[0]}")/onnx-test-data.py" "$cache/onnx-data" >/dev/null
 fi

@@ -7,115 +7,17 @@
 //! `scripts/onnx-test-data.py` (run by `make setup`) under `$POI_CACHE/onnx-data`.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use poi_verifier::encoding::{self, DecodedOutput};
-use poi_verifier::input::{InputFormat, NamedInput};
-use poi_verifier::tolerance::compare;
-use poi_verifier::{Limits, model_inputs, verify};
+use poi_verifier::{Limits, VerifyError, encoding, verify};
+
+#[path = "support/onnx_case.rs"]
+mod onnx_case;
+use onnx_case::{Run, cases, data_dir, run_case};
 
 const RTOL: f64 = 1e-4;
 const ATOL: f64 = 1e-5;
 const SUITES: [&str; 3] = ["pytorch-converted", "pytorch-operator", "light"];
-
-fn data_dir() -> PathBuf {
-    let cache = std::env::var_os("POI_CACHE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(std::env::var_os("HOME").expect("HOME")).join(".cache/poi")
-        });
-    let dir = cache.join("onnx-data");
-    assert!(dir.is_dir(), "{} missing: run 'make setup'", dir.display());
-    dir
-}
-
-fn numbered(dir: &Path, prefix: &str) -> Vec<PathBuf> {
-    let mut files: Vec<(usize, PathBuf)> = std::fs::read_dir(dir)
-        .unwrap()
-        .filter_map(|e| {
-            let path = e.ok()?.path();
-            let name = path.file_name()?.to_str()?.to_string();
-            let n = name
-                .strip_prefix(prefix)?
-                .strip_suffix(".pb")?
-                .parse()
-                .ok()?;
-            Some((n, path))
-        })
-        .collect();
-    files.sort();
-    files.into_iter().map(|(_, p)| p).collect()
-}
-
-fn decoded(path: &Path) -> Result<DecodedOutput, String> {
-    let input = NamedInput {
-        name: "expected".into(),
-        format: InputFormat::OnnxPb,
-        bytes: std::fs::read(path).map_err(|e| e.to_string())?,
-    };
-    let tensor = poi_verifier::input::decode(&input, u64::MAX).map_err(|e| e.to_string())?;
-    let (bytes, _) = encoding::encode(&[("expected".into(), tensor)]).map_err(|e| e.to_string())?;
-    Ok(encoding::decode(&bytes)
-        .map_err(|e| e.to_string())?
-        .remove(0))
-}
-
-/// "pass", or why not.
-fn run_case(dir: &Path) -> String {
-    let model = std::fs::read(dir.join("model.onnx")).unwrap();
-    let set = dir.join("test_data_set_0");
-    let names = match model_inputs(&model) {
-        Ok(names) => names,
-        Err(e) => return format!("unsupported: {e}"),
-    };
-    let inputs: Vec<NamedInput> = numbered(&set, "input_")
-        .into_iter()
-        .zip(&names)
-        .map(|(path, name)| NamedInput {
-            name: name.clone(),
-            format: InputFormat::OnnxPb,
-            bytes: std::fs::read(path).unwrap(),
-        })
-        .collect();
-    let result = match verify(
-        &model,
-        &encoding::sha256(&model),
-        &inputs,
-        &[0; 32],
-        &Limits::default(),
-    ) {
-        Ok(result) => result,
-        Err(e) => return format!("unsupported: {e}"),
-    };
-    let ours = encoding::decode(&result.encoding).unwrap();
-    let expected: Vec<DecodedOutput> = match numbered(&set, "output_")
-        .iter()
-        .map(|p| decoded(p))
-        .collect()
-    {
-        Ok(e) => e,
-        Err(e) => return format!("reference unreadable: {e}"),
-    };
-    if ours.len() != expected.len() {
-        return format!(
-            "mismatch: {} outputs, expected {}",
-            ours.len(),
-            expected.len()
-        );
-    }
-    for (mut o, e) in ours.into_iter().zip(expected) {
-        // Names in the reference files are not always the graph's; values, types and shapes are.
-        o.summary.name = e.summary.name.clone();
-        let c = compare(&[o], &[e], ATOL, RTOL);
-        if !c.within {
-            return match c.mismatch {
-                Some(m) => format!("mismatch: {m}"),
-                None => format!("mismatch: deviation {:.3e}", c.max_abs_deviation),
-            };
-        }
-    }
-    "pass".into()
-}
 
 #[test]
 #[ignore = "needs the ONNX test data that `make setup` lays out; `make test` runs it"]
@@ -123,22 +25,22 @@ fn shipped_pytorch_models_match_their_reference_outputs() {
     let data = data_dir();
     let mut outcomes = BTreeMap::new();
     for suite in SUITES {
-        let mut cases: Vec<_> = std::fs::read_dir(data.join(suite))
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .collect();
-        cases.sort();
-        for case in cases {
+        for case in cases(&data.join(suite)) {
             let name = format!("{suite}/{}", case.file_name().unwrap().to_string_lossy());
-            // One line per case; long tract messages are cut to their first line.
-            let outcome = run_case(&case)
-                .lines()
-                .next()
-                .unwrap_or_default()
-                .chars()
-                .take(160)
-                .collect::<String>();
-            outcomes.insert(name, outcome);
+            let outcome = run_case(&case, RTOL, ATOL, |model, inputs| {
+                match verify(
+                    model,
+                    &encoding::sha256(model),
+                    inputs,
+                    &[0; 32],
+                    &Limits::default(),
+                ) {
+                    Ok(result) => Run::Encoding(result.encoding),
+                    Err(e @ VerifyError::Panicked { .. }) => Run::Crash(e.to_string()),
+                    Err(e) => Run::Refused(e.to_string()),
+                }
+            });
+            outcomes.insert(name, outcome.record());
         }
     }
     let passed = outcomes.values().filter(|o| *o == "pass").count();

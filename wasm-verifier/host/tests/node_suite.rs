@@ -1,0 +1,110 @@
+//! The ONNX node tests (`onnx/backend/test/data/node`, one operator per case: the suite every ONNX
+//! runtime reports against) run through the artefact in wasmer and compared with their shipped
+//! outputs (rtol 1e-3, atol 1e-4).
+//!
+//! `tests/node-suite.expected` records every case's outcome, headed by the share of the cases
+//! onnxruntime passes (`tests/node-suite.onnxruntime`, written by
+//! `scripts/node-suite-onnxruntime.py`) that the artefact passes too. A case recorded as passing
+//! must keep passing and no case may crash the artefact; `POI_BLESS=1` rewrites the record after a
+//! deliberate change. The data is laid out by `scripts/onnx-test-data.py` (run by `make setup`).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use poi_verifier::Limits;
+use poi_verifier_host::{HostConfig, HostError, WasmVerifier};
+
+#[path = "../../core/tests/support/onnx_case.rs"]
+mod onnx_case;
+use onnx_case::{Outcome, Run, cases, data_dir, run_case};
+
+const RTOL: f64 = 1e-3;
+const ATOL: f64 = 1e-4;
+
+fn record(name: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join(name)
+}
+
+#[test]
+#[ignore = "needs artifacts/poi_verifier.wasm and the node tests `make setup` lays out; `make test` runs it"]
+fn the_onnx_node_tests_run_in_the_artefact_as_recorded() {
+    let wasm = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../artifacts/poi_verifier.wasm"
+    ))
+    .expect("artifacts/poi_verifier.wasm: build it with 'make wasm'");
+    let cache = data_dir().join("../wasmer");
+    // One operator on small tensors needs a few million points; a case that would need more than
+    // a thousand times that is stopped and recorded as out of points rather than waited for.
+    let config = HostConfig {
+        metering_limit: 10_000_000_000,
+        ..HostConfig::default()
+    };
+    let verifier = WasmVerifier::load(&wasm, None, config, Some(cache)).unwrap();
+
+    let mut outcomes = BTreeMap::new();
+    for case in cases(&data_dir().join("node")) {
+        let name = format!("node/{}", case.file_name().unwrap().to_string_lossy());
+        let outcome = run_case(&case, RTOL, ATOL, |model, inputs| {
+            match verifier.verify(model, inputs, &Limits::default()) {
+                Ok(verification) => Run::Encoding(verification.encoding),
+                Err(e @ (HostError::Trap(_) | HostError::Abi(_))) => Run::Crash(e.to_string()),
+                Err(e) => Run::Refused(e.to_string()),
+            }
+        });
+        outcomes.insert(name, outcome);
+    }
+
+    let onnxruntime = std::fs::read_to_string(record("node-suite.onnxruntime"))
+        .expect("tests/node-suite.onnxruntime: run scripts/node-suite-onnxruntime.py");
+    let theirs: BTreeSet<&str> = onnxruntime
+        .lines()
+        .filter_map(|l| l.strip_suffix(": pass"))
+        .collect();
+    let ours = |o: &&Outcome| **o == Outcome::Pass;
+    let passed = outcomes.values().filter(ours).count();
+    let both = theirs
+        .iter()
+        .filter(|case| outcomes.get(**case) == Some(&Outcome::Pass))
+        .count();
+    let count = |f: fn(&Outcome) -> bool| outcomes.values().filter(|o| f(o)).count();
+    let mut report = format!(
+        "# the artefact passes {passed} of {} node tests (rtol {RTOL:e}, atol {ATOL:e}); of the {} \
+         onnxruntime passes, {both} ({:.1}%); refused {}, mismatched {}, crashed {}\n",
+        outcomes.len(),
+        theirs.len(),
+        100.0 * both as f64 / theirs.len().max(1) as f64,
+        count(|o| matches!(o, Outcome::Refused(_) | Outcome::ReferenceUnreadable(_))),
+        count(|o| matches!(o, Outcome::Mismatch(_))),
+        count(|o| matches!(o, Outcome::Crash(_))),
+    );
+    for (case, outcome) in &outcomes {
+        report.push_str(&format!("{case}: {}\n", outcome.record()));
+    }
+    let expected_path = record("node-suite.expected");
+    if std::env::var_os("POI_BLESS").is_some() {
+        std::fs::write(&expected_path, &report).unwrap();
+    }
+    println!("{report}");
+
+    let crashed: Vec<_> = outcomes
+        .iter()
+        .filter(|(_, o)| matches!(o, Outcome::Crash(_)))
+        .collect();
+    assert!(
+        crashed.is_empty(),
+        "cases crashed the artefact: {crashed:?}"
+    );
+    let expected = std::fs::read_to_string(&expected_path)
+        .expect("tests/node-suite.expected: run with POI_BLESS=1");
+    for line in expected.lines().filter(|l| l.ends_with(": pass")) {
+        let case = line.trim_end_matches(": pass");
+        assert_eq!(
+            outcomes.get(case),
+            Some(&Outcome::Pass),
+            "{case} used to pass"
+        );
+    }
+}

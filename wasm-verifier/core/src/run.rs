@@ -111,6 +111,9 @@ pub struct Prepared {
     /// The model's inputs in the order it takes them, each with the type and shape it was
     /// prepared for.
     inputs: Vec<(String, DatumType, Vec<usize>)>,
+    /// Inputs the model was prepared for the values of (by position), when it could not be
+    /// typed for their shapes alone: see [`Prepared::build`].
+    fixed: Vec<(usize, Tensor)>,
     output_names: Vec<String>,
     plan: Arc<TypedRunnableModel>,
 }
@@ -147,6 +150,15 @@ impl Prepared {
                         given: format!("{:?} {:?}", tensor.datum_type(), tensor.shape()),
                     });
                 }
+                if let Some((_, value)) = self.fixed.iter().find(|(at, _)| *at == i)
+                    && value != tensor
+                {
+                    return Err(VerifyError::NotPreparedFor {
+                        name: name.to_string(),
+                        prepared: format!("the value {value:?}"),
+                        given: format!("the value {tensor:?}"),
+                    });
+                }
                 Ok(())
             })?;
             self.run_decoded(decoded, verifier_hash)
@@ -165,7 +177,7 @@ impl Prepared {
                 max: limits.max_model_bytes,
             });
         }
-        let mut model = decode_model(model_bytes)?;
+        let model = decode_model(model_bytes)?;
         let nodes = model.nodes().len() as u64;
         if nodes > limits.max_nodes {
             return Err(VerifyError::TooManyNodes {
@@ -182,16 +194,11 @@ impl Prepared {
             .iter()
             .map(|o| model.node(o.node).name.clone())
             .collect();
-        let mut facts = Vec::with_capacity(input_names.len());
         let decoded = decode_inputs(&input_names, inputs, limits, |i, name, tensor| {
             let declared = model.input_fact(i).map_err(unsupported)?.clone();
             check_input(name, &declared, tensor)?;
-            facts.push(InferenceFact::dt_shape(tensor.datum_type(), tensor.shape()));
             Ok(())
         })?;
-        for (i, fact) in facts.into_iter().enumerate() {
-            model.set_input_fact(i, fact).map_err(unsupported)?;
-        }
         let output_names: Vec<String> = model
             .output_outlets()
             .map_err(unsupported)?
@@ -204,7 +211,31 @@ impl Prepared {
             })
             .collect();
 
-        let typed = model.into_typed().map_err(unsupported)?;
+        // ONNX lets a model take shapes, axes or sizes as inputs (the opset-13 `Unsqueeze` and
+        // `Split`, the opset-18 reductions); tract types a graph only where they are known. Such a
+        // model is typed again with the values of its integer inputs fixed, and is prepared for
+        // those values: a run with other values prepares it anew (`NotPreparedFor`). A model
+        // typed either way runs the same operators on the same values, so its hash does not
+        // depend on which way it was typed; one that types neither way is refused with the
+        // first reason.
+        let (typed, fixed) = match typed_for(model, &decoded.tensors, false) {
+            Ok(typed) => (typed, Vec::new()),
+            Err(first) => {
+                let fixed: Vec<(usize, Tensor)> = decoded
+                    .tensors
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, t)| t.datum_type().is_integer())
+                    .map(|(i, t)| (i, t.clone().into_tensor()))
+                    .collect();
+                if fixed.is_empty() {
+                    return Err(unsupported(first));
+                }
+                let again = typed_for(decode_model(model_bytes)?, &decoded.tensors, true)
+                    .map_err(|_| unsupported(first))?;
+                (again, fixed)
+            }
+        };
         check_costs(&typed, limits)?;
         let plan = compile_plan(typed).map_err(unsupported)?;
         let prepared = Prepared {
@@ -214,6 +245,7 @@ impl Prepared {
                 .zip(&decoded.tensors)
                 .map(|(name, t)| (name, t.datum_type(), t.shape().to_vec()))
                 .collect(),
+            fixed,
             output_names,
             plan,
         };
@@ -252,6 +284,24 @@ impl Prepared {
             encoding,
         })
     }
+}
+
+/// `model` typed for `inputs`: for their types and shapes, and with `fix_integers` for the values
+/// of the integer ones too.
+fn typed_for(
+    mut model: InferenceModel,
+    inputs: &[TValue],
+    fix_integers: bool,
+) -> TractResult<TypedModel> {
+    for (i, tensor) in inputs.iter().enumerate() {
+        let fact = if fix_integers && tensor.datum_type().is_integer() {
+            InferenceFact::from(tensor.clone().into_tensor())
+        } else {
+            InferenceFact::dt_shape(tensor.datum_type(), tensor.shape())
+        };
+        model.set_input_fact(i, fact)?;
+    }
+    model.into_typed()
 }
 
 /// Decodes `given` in the order of `names`, each tensor passed to `check` (with its position and

@@ -215,6 +215,38 @@ fn inputs_of_another_shape_prepare_the_model_again() {
 
 #[test]
 #[ignore = "needs artifacts/poi_verifier.wasm (`make wasm`) and the ONNX test data (`make setup`); `make test` runs it"]
+fn a_model_that_takes_its_axes_as_an_input_is_prepared_for_their_values() {
+    let v = verifier();
+    let mut held = PreparedModels::new(1);
+    let limits = Limits::default();
+    // ReduceSum (opset 13) reading the axes to sum over from its second input.
+    let (model, mut inputs) = case("node", "test_reduce_sum_do_not_keepdims_example");
+    let over_axis_1 = v.verify(&model, &inputs, &limits).unwrap();
+    inputs[1] = NamedInput {
+        name: inputs[1].name.clone(),
+        format: InputFormat::Json,
+        bytes: br#"{"dtype": "i64", "shape": [1], "data": [2]}"#.to_vec(),
+    };
+    let over_axis_2 = v.verify(&model, &inputs, &limits).unwrap();
+    assert_ne!(over_axis_1.output_hash, over_axis_2.output_hash);
+    assert_eq!(over_axis_2.outputs[0].shape, vec![3, 2]);
+    // Prepared for axis 2, the model is prepared again for axis 1: neither claim gets the
+    // other's sum.
+    for one_shot in [&over_axis_2, &over_axis_2] {
+        let prepared = v
+            .verify_prepared(&mut held, &model, &inputs, &limits)
+            .unwrap();
+        assert_eq!(prepared.encoding, one_shot.encoding);
+    }
+    let (_, axis_1) = case("node", "test_reduce_sum_do_not_keepdims_example");
+    let prepared = v
+        .verify_prepared(&mut held, &model, &axis_1, &limits)
+        .unwrap();
+    assert_eq!(prepared.encoding, over_axis_1.encoding);
+}
+
+#[test]
+#[ignore = "needs artifacts/poi_verifier.wasm (`make wasm`) and the ONNX test data (`make setup`); `make test` runs it"]
 fn a_trap_discards_the_prepared_model() {
     let v = verifier();
     let mut held = PreparedModels::new(2);

@@ -214,10 +214,10 @@ impl Prepared {
         // ONNX lets a model take shapes, axes or sizes as inputs (the opset-13 `Unsqueeze` and
         // `Split`, the opset-18 reductions); tract types a graph only where they are known. Such a
         // model is typed again with the values of its integer inputs fixed, and is prepared for
-        // those values: a run with other values prepares it anew (`NotPreparedFor`). A model
-        // typed either way runs the same operators on the same values, so its hash does not
-        // depend on which way it was typed; one that types neither way is refused with the
-        // first reason.
+        // those values: a run with other values prepares it anew (`NotPreparedFor`). Which way a
+        // model is typed depends only on the model and the inputs, so every engine takes the same
+        // way and hashes alike, one-shot or prepared; one that types neither way is refused with
+        // the first reason.
         let (typed, fixed) = match typed_for(model, &decoded.tensors, false) {
             Ok(typed) => (typed, Vec::new()),
             Err(first) => {

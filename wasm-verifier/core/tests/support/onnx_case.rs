@@ -160,3 +160,18 @@ pub fn run_case(
     }
     Outcome::Pass
 }
+
+/// Holds a suite to its record at `path`: under `POI_BLESS` the record becomes `report`; then every
+/// case the record lists as passing must pass now (`passes`).
+pub fn hold_to_record(path: &Path, report: &str, passes: impl Fn(&str) -> bool) {
+    if std::env::var_os("POI_BLESS").is_some() {
+        std::fs::write(path, report).unwrap();
+    }
+    println!("{report}");
+    let expected = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("{}: {e}; run with POI_BLESS=1", path.display()));
+    for line in expected.lines().filter(|l| l.ends_with(": pass")) {
+        let case = line.trim_end_matches(": pass");
+        assert!(passes(case), "{case} used to pass");
+    }
+}

@@ -11,6 +11,7 @@
 //! - [`request`]: the byte format the wasm module's ABI takes.
 //! - [`tolerance`]: comparing a recomputed output with a claimed one.
 //! - `kernels`: the wasm build's own matrix kernel, registered into tract-linalg.
+//! - `ops`: the ONNX operators poi adds to tract-onnx's, registered into its op registry.
 
 pub mod dtype;
 pub mod encoding;
@@ -19,6 +20,7 @@ pub mod graph_check;
 pub mod input;
 mod kernels;
 pub mod limits;
+mod ops;
 pub mod request;
 pub mod run;
 pub mod tolerance;

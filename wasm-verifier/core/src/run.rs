@@ -38,7 +38,7 @@ fn decode_model(bytes: &[u8]) -> Result<InferenceModel, VerifyError> {
     let decode = |e: TractError| VerifyError::ModelDecode {
         reason: format!("{e:#}"),
     };
-    let onnx = tract_onnx::onnx();
+    let onnx = crate::ops::onnx();
     let proto = onnx.proto_model_for_read(&mut &bytes[..]).map_err(decode)?;
     if let Some(graph) = &proto.graph {
         crate::graph_check::check_graph(graph)?;

@@ -212,28 +212,42 @@ impl Prepared {
             .collect();
 
         // ONNX lets a model take shapes, axes or sizes as inputs (the opset-13 `Unsqueeze` and
-        // `Split`, the opset-18 reductions); tract types a graph only where they are known. Such a
-        // model is typed again with the values of its integer inputs fixed, and is prepared for
-        // those values: a run with other values prepares it anew (`NotPreparedFor`). Which way a
-        // model is typed depends only on the model and the inputs, so every engine takes the same
-        // way and hashes alike, one-shot or prepared; one that types neither way is refused with
-        // the first reason.
-        let (typed, fixed) = match typed_for(model, &decoded.tensors, false) {
-            Ok(typed) => (typed, Vec::new()),
-            Err(first) => {
-                let fixed: Vec<(usize, Tensor)> = decoded
-                    .tensors
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, t)| t.datum_type().is_integer())
-                    .map(|(i, t)| (i, t.clone().into_tensor()))
-                    .collect();
-                if fixed.is_empty() {
-                    return Err(unsupported(first));
+        // `Split`, the opset-18 reductions), and scales or parameters too (`Resize`'s scales,
+        // quantisation scales, normalisation parameters); tract types a graph only where they are
+        // known. Such a model is typed again with the values of its integer inputs fixed and, if
+        // that is not enough, of all its inputs, and is prepared for those values: a run with
+        // other values prepares it anew (`NotPreparedFor`). Which way a model is typed depends
+        // only on the model and the inputs, so every engine takes the same way and hashes alike,
+        // one-shot or prepared; one that types no way is refused with the first reason.
+        let mut attempts = [Fixed::Nothing, Fixed::Integers, Fixed::All].into_iter();
+        let mut model = Some(model);
+        let mut first = None;
+        let mut last_fixed = 0;
+        let (typed, fixed) = loop {
+            let Some(attempt) = attempts.next() else {
+                return Err(unsupported(first.expect("one attempt was made")));
+            };
+            let fixed: Vec<(usize, Tensor)> = decoded
+                .tensors
+                .iter()
+                .enumerate()
+                .filter(|(_, t)| attempt.takes(t))
+                .map(|(i, t)| (i, t.clone().into_tensor()))
+                .collect();
+            // An attempt that fixes no more inputs than the last one would fail as it did.
+            if attempt != Fixed::Nothing && fixed.len() == last_fixed {
+                continue;
+            }
+            last_fixed = fixed.len();
+            let model = match model.take() {
+                Some(model) => model,
+                None => decode_model(model_bytes)?,
+            };
+            match typed_for(model, &decoded.tensors, attempt) {
+                Ok(typed) => break (typed, fixed),
+                Err(e) => {
+                    first.get_or_insert(e);
                 }
-                let again = typed_for(decode_model(model_bytes)?, &decoded.tensors, true)
-                    .map_err(|_| unsupported(first))?;
-                (again, fixed)
             }
         };
         check_costs(&typed, limits)?;
@@ -286,15 +300,28 @@ impl Prepared {
     }
 }
 
-/// `model` typed for `inputs`: for their types and shapes, and with `fix_integers` for the values
-/// of the integer ones too.
-fn typed_for(
-    mut model: InferenceModel,
-    inputs: &[TValue],
-    fix_integers: bool,
-) -> TractResult<TypedModel> {
+/// Which inputs a model is typed for the values of, besides the types and shapes of all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fixed {
+    Nothing,
+    Integers,
+    All,
+}
+
+impl Fixed {
+    fn takes(self, input: &TValue) -> bool {
+        match self {
+            Fixed::Nothing => false,
+            Fixed::Integers => input.datum_type().is_integer(),
+            Fixed::All => true,
+        }
+    }
+}
+
+/// `model` typed for the types and shapes of `inputs`, and for the values of those `fixed` takes.
+fn typed_for(mut model: InferenceModel, inputs: &[TValue], fixed: Fixed) -> TractResult<TypedModel> {
     for (i, tensor) in inputs.iter().enumerate() {
-        let fact = if fix_integers && tensor.datum_type().is_integer() {
+        let fact = if fixed.takes(tensor) {
             InferenceFact::from(tensor.clone().into_tensor())
         } else {
             InferenceFact::dt_shape(tensor.datum_type(), tensor.shape())

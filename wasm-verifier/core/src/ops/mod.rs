@@ -10,7 +10,10 @@
 use tract_onnx::model::OnnxOpRegister;
 
 mod attention;
+mod bitcast;
+mod cumulative;
 mod loss;
+mod quantize;
 
 /// tract-onnx's framework with poi's operators registered into it.
 pub fn onnx() -> tract_onnx::Onnx {
@@ -21,5 +24,8 @@ pub fn onnx() -> tract_onnx::Onnx {
 
 fn register(registry: &mut OnnxOpRegister) {
     attention::register(registry);
+    bitcast::register(registry);
+    cumulative::register(registry);
     loss::register(registry);
+    quantize::register(registry);
 }

@@ -211,45 +211,7 @@ impl Prepared {
             })
             .collect();
 
-        // ONNX lets a model take shapes, axes or sizes as inputs (the opset-13 `Unsqueeze` and
-        // `Split`, the opset-18 reductions), and scales or parameters too (`Resize`'s scales,
-        // quantisation scales, normalisation parameters); tract types a graph only where they are
-        // known. Such a model is typed again with the values of its integer inputs fixed and, if
-        // that is not enough, of all its inputs, and is prepared for those values: a run with
-        // other values prepares it anew (`NotPreparedFor`). Which way a model is typed depends
-        // only on the model and the inputs, so every engine takes the same way and hashes alike,
-        // one-shot or prepared; one that types no way is refused with the first reason.
-        let mut attempts = [Fixed::Nothing, Fixed::Integers, Fixed::All].into_iter();
-        let mut model = Some(model);
-        let mut first = None;
-        let mut last_fixed = 0;
-        let (typed, fixed) = loop {
-            let Some(attempt) = attempts.next() else {
-                return Err(unsupported(first.expect("one attempt was made")));
-            };
-            let fixed: Vec<(usize, Tensor)> = decoded
-                .tensors
-                .iter()
-                .enumerate()
-                .filter(|(_, t)| attempt.takes(t))
-                .map(|(i, t)| (i, t.clone().into_tensor()))
-                .collect();
-            // An attempt that fixes no more inputs than the last one would fail as it did.
-            if attempt != Fixed::Nothing && fixed.len() == last_fixed {
-                continue;
-            }
-            last_fixed = fixed.len();
-            let model = match model.take() {
-                Some(model) => model,
-                None => decode_model(model_bytes)?,
-            };
-            match typed_for(model, &decoded.tensors, attempt) {
-                Ok(typed) => break (typed, fixed),
-                Err(e) => {
-                    first.get_or_insert(e);
-                }
-            }
-        };
+        let (typed, fixed) = type_model(model, model_bytes, &decoded.tensors)?;
         check_costs(&typed, limits)?;
         let plan = compile_plan(typed).map_err(unsupported)?;
         let prepared = Prepared {
@@ -298,6 +260,66 @@ impl Prepared {
             encoding,
         })
     }
+}
+
+/// `model` typed for `inputs`, and the inputs it is typed for the values of.
+///
+/// ONNX lets a model take shapes, axes or sizes as inputs (the opset-13 `Unsqueeze` and `Split`,
+/// the opset-18 reductions, a window's length), and scales or parameters too (`Resize`'s scales,
+/// quantisation scales, normalisation parameters given as inputs); tract types a graph, or knows
+/// its shapes, only where they are known. Such a model is typed again with the values of its
+/// integer inputs fixed and, if it cannot be typed at all, of all its inputs; it is then prepared
+/// for those values, and a run with other values prepares it anew (`NotPreparedFor`). Which way a
+/// model is typed depends only on the model and the inputs, so every engine takes the same way and
+/// hashes alike, one-shot or prepared; one that types no way is refused with the first reason.
+fn type_model(
+    model: InferenceModel,
+    model_bytes: &[u8],
+    inputs: &[TValue],
+) -> Result<(TypedModel, Vec<(usize, Tensor)>), VerifyError> {
+    let mut model = Some(model);
+    let mut first_error = None;
+    // Typed for the inputs' shapes alone, but with shapes that depend on their values.
+    let mut value_dependent = None;
+    let mut last_fixed = None;
+    for attempt in [Fixed::Nothing, Fixed::Integers, Fixed::All] {
+        if value_dependent.is_some() && attempt == Fixed::All {
+            break;
+        }
+        let fixed: Vec<(usize, Tensor)> = inputs
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| attempt.takes(t))
+            .map(|(i, t)| (i, t.clone().into_tensor()))
+            .collect();
+        // An attempt fixing no more inputs than the last one would end as it did.
+        if last_fixed == Some(fixed.len()) {
+            continue;
+        }
+        last_fixed = Some(fixed.len());
+        let model = match model.take() {
+            Some(model) => model,
+            None => decode_model(model_bytes)?,
+        };
+        match typed_for(model, inputs, attempt) {
+            Ok(typed) if attempt == Fixed::Nothing && !shapes_known(&typed) => {
+                value_dependent = Some((typed, fixed));
+            }
+            Ok(typed) => return Ok((typed, fixed)),
+            Err(e) => {
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    value_dependent.ok_or_else(|| unsupported(first_error.expect("the first attempt is made")))
+}
+
+/// Whether every tensor of `model` has a known shape.
+fn shapes_known(model: &TypedModel) -> bool {
+    model
+        .nodes()
+        .iter()
+        .all(|n| n.outputs.iter().all(|o| o.fact.shape.as_concrete().is_some()))
 }
 
 /// Which inputs a model is typed for the values of, besides the types and shapes of all.

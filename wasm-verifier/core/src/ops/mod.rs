@@ -11,7 +11,9 @@ use tract_onnx::model::OnnxOpRegister;
 
 mod attention;
 mod bitcast;
+mod causal_conv;
 mod cumulative;
+mod linear_attention;
 mod loss;
 mod quantize;
 
@@ -25,7 +27,9 @@ pub fn onnx() -> tract_onnx::Onnx {
 fn register(registry: &mut OnnxOpRegister) {
     attention::register(registry);
     bitcast::register(registry);
+    causal_conv::register(registry);
     cumulative::register(registry);
+    linear_attention::register(registry);
     loss::register(registry);
     quantize::register(registry);
 }

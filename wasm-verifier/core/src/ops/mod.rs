@@ -11,9 +11,11 @@ use tract_onnx::model::OnnxOpRegister;
 
 mod affine_grid;
 mod attention;
+mod binarizer;
 mod bitcast;
 mod causal_conv;
 mod center_crop_pad;
+mod col2im;
 mod cumulative;
 mod det;
 mod linear_attention;
@@ -22,6 +24,7 @@ mod lp_pool;
 mod optional;
 mod quantize;
 mod sequence;
+mod tfidf;
 
 /// tract-onnx's framework with poi's operators registered into it.
 pub fn onnx() -> tract_onnx::Onnx {
@@ -33,9 +36,11 @@ pub fn onnx() -> tract_onnx::Onnx {
 fn register(registry: &mut OnnxOpRegister) {
     affine_grid::register(registry);
     attention::register(registry);
+    binarizer::register(registry);
     bitcast::register(registry);
     causal_conv::register(registry);
     center_crop_pad::register(registry);
+    col2im::register(registry);
     cumulative::register(registry);
     det::register(registry);
     linear_attention::register(registry);
@@ -44,6 +49,7 @@ fn register(registry: &mut OnnxOpRegister) {
     optional::register(registry);
     quantize::register(registry);
     sequence::register(registry);
+    tfidf::register(registry);
 }
 
 /// A tensor of `shape`, of `input`'s element type, whose element `i` (in row-major order) is

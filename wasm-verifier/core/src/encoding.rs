@@ -18,8 +18,9 @@ fn put_str(out: &mut Vec<u8>, s: &str) {
     out.extend_from_slice(s.as_bytes());
 }
 
-/// The canonical bytes of one tensor's values.
-fn canonical_values(tensor: &Tensor, out: &mut Vec<u8>) -> Result<(), VerifyError> {
+/// The canonical bytes of one tensor's values: every NaN the canonical quiet NaN, every boolean 0
+/// or 1. (`BitCast`, which reads a float's bits as data, reads these.)
+pub(crate) fn canonical_values(tensor: &Tensor, out: &mut Vec<u8>) -> Result<(), VerifyError> {
     let bytes = tensor.as_bytes();
     match tensor.datum_type() {
         DatumType::F16 => {

@@ -1,6 +1,8 @@
 //! `BitCast` (opset 26): the same bytes read as another element type of the same width. Every
-//! engine reads them little-endian (wasm is, and so are the machines poi runs on). A byte that is
-//! neither 0 nor 1 is no boolean: cast to `bool` refuses it rather than invent a value.
+//! engine reads them little-endian (wasm is, and so are the machines poi runs on). A NaN's sign
+//! and payload are the CPU's choice, so a float is read with its NaNs canonical, as the output
+//! encoding writes them; and a byte that is neither 0 nor 1 is no boolean: cast to `bool` refuses
+//! it rather than invent a value.
 
 use tract_onnx::model::{OnnxOpRegister, ParsingContext};
 use tract_onnx::pb::NodeProto;
@@ -78,7 +80,9 @@ impl EvalOp for BitCast {
         if from.size_of() != self.to.size_of() || !bit_castable(from) {
             bail!("BitCast: {from:?} to {:?}", self.to);
         }
-        let bytes = input.try_as_plain_ram()?.as_bytes();
+        let mut canonical = Vec::with_capacity(input.len() * from.size_of());
+        crate::encoding::canonical_values(input, &mut canonical).map_err(|e| format_err!("BitCast: {e}"))?;
+        let bytes = &canonical[..];
         let shape = input.shape();
         let output = match self.to {
             DatumType::Bool => {

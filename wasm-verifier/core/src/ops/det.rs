@@ -37,7 +37,11 @@ fn determinant(m: &mut [f64], n: usize) -> f64 {
     let mut det = 1.0;
     for col in 0..n {
         let pivot = (col..n)
-            .max_by(|&a, &b| m[a * n + col].abs().total_cmp(&m[b * n + col].abs()))
+            // Compared with partial_cmp, NaNs alike: their sign bit is the CPU's choice.
+            .max_by(|&a, &b| {
+                let (a, b) = (m[a * n + col].abs(), m[b * n + col].abs());
+                a.partial_cmp(&b).unwrap_or(std::cmp::Ordering::Equal)
+            })
             .unwrap_or(col);
         if m[pivot * n + col] == 0.0 {
             return 0.0;

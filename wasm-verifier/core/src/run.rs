@@ -316,10 +316,11 @@ fn type_model(
 
 /// Whether every tensor of `model` has a known shape.
 fn shapes_known(model: &TypedModel) -> bool {
-    model
-        .nodes()
-        .iter()
-        .all(|n| n.outputs.iter().all(|o| o.fact.shape.as_concrete().is_some()))
+    model.nodes().iter().all(|n| {
+        n.outputs
+            .iter()
+            .all(|o| o.fact.shape.as_concrete().is_some())
+    })
 }
 
 /// Which inputs a model is typed for the values of, besides the types and shapes of all.
@@ -341,7 +342,11 @@ impl Fixed {
 }
 
 /// `model` typed for the types and shapes of `inputs`, and for the values of those `fixed` takes.
-fn typed_for(mut model: InferenceModel, inputs: &[TValue], fixed: Fixed) -> TractResult<TypedModel> {
+fn typed_for(
+    mut model: InferenceModel,
+    inputs: &[TValue],
+    fixed: Fixed,
+) -> TractResult<TypedModel> {
     for (i, tensor) in inputs.iter().enumerate() {
         let fact = if fixed.takes(tensor) {
             InferenceFact::from(tensor.clone().into_tensor())

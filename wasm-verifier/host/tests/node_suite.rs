@@ -52,9 +52,9 @@ fn the_onnx_node_tests_run_in_the_artefact_as_recorded() {
         let outcome = run_case(&case, RTOL, ATOL, |model, inputs| {
             match verifier.verify(model, inputs, &Limits::default()) {
                 Ok(verification) => Run::Encoding(verification.encoding),
-                Err(e @ (HostError::Trap(_) | HostError::Abi(_) | HostError::OutOfPoints { .. })) => {
-                    Run::Crash(e.to_string())
-                }
+                Err(
+                    e @ (HostError::Trap(_) | HostError::Abi(_) | HostError::OutOfPoints { .. }),
+                ) => Run::Crash(e.to_string()),
                 Err(e) => Run::Refused(e.to_string()),
             }
         });

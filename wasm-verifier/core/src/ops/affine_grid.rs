@@ -18,7 +18,10 @@ fn affine_grid(
     node: &NodeProto,
 ) -> TractResult<(Box<dyn InferenceOp>, Vec<String>)> {
     let align_corners = node.get_attr_opt::<i64>("align_corners")?.unwrap_or(0) == 1;
-    Ok((inference_wrap(AffineGrid { align_corners }, 1, rules), vec![]))
+    Ok((
+        inference_wrap(AffineGrid { align_corners }, 1, rules),
+        vec![],
+    ))
 }
 
 fn rules<'p>(
@@ -59,7 +62,11 @@ impl AffineGrid {
     /// The normalised coordinate of position `i` of `len`.
     fn coordinate(&self, i: usize, len: usize) -> f64 {
         if self.align_corners {
-            if len == 1 { -1.0 } else { -1.0 + 2.0 * i as f64 / (len - 1) as f64 }
+            if len == 1 {
+                -1.0
+            } else {
+                -1.0 + 2.0 * i as f64 / (len - 1) as f64
+            }
         } else {
             -1.0 + (2 * i + 1) as f64 / len as f64
         }
@@ -94,7 +101,10 @@ impl EvalOp for AffineGrid {
             for p in 0..points {
                 let at = coordinates(p, &spatial);
                 // Homogeneous coordinates, x (the last axis) first.
-                let mut point: Vec<f64> = (0..n).rev().map(|axis| self.coordinate(at[axis], spatial[axis])).collect();
+                let mut point: Vec<f64> = (0..n)
+                    .rev()
+                    .map(|axis| self.coordinate(at[axis], spatial[axis]))
+                    .collect();
                 point.push(1.0);
                 for row in theta.chunks(n + 1) {
                     grid.push(row.iter().zip(&point).map(|(t, x)| t * x).sum());
@@ -104,7 +114,9 @@ impl EvalOp for AffineGrid {
         let mut shape = vec![batch];
         shape.extend(&spatial);
         shape.push(n);
-        let output = Tensor::from_shape(&shape, &grid)?.cast_to_dt(dt)?.into_owned();
+        let output = Tensor::from_shape(&shape, &grid)?
+            .cast_to_dt(dt)?
+            .into_owned();
         Ok(tvec!(output.into_tvalue()))
     }
 }
@@ -113,9 +125,15 @@ impl TypedOp for AffineGrid {
     as_op!();
 
     fn output_facts(&self, inputs: &[&TypedFact]) -> TractResult<TVec<TypedFact>> {
-        let size = inputs[1].konst.as_ref().context("AffineGrid: the size must be known")?;
-        let theta: TVec<usize> =
-            inputs[0].shape.as_concrete().context("AffineGrid: theta's shape must be known")?.into();
+        let size = inputs[1]
+            .konst
+            .as_ref()
+            .context("AffineGrid: the size must be known")?;
+        let theta: TVec<usize> = inputs[0]
+            .shape
+            .as_concrete()
+            .context("AffineGrid: theta's shape must be known")?
+            .into();
         let spatial = self.spatial(&theta, size)?;
         let mut shape: TVec<usize> = tvec![theta[0]];
         shape.extend(spatial.iter().copied());

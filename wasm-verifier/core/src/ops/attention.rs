@@ -36,7 +36,10 @@ fn attention(
             .map(|n| n.with_context(|| format!("Attention: {name} must be positive")))
             .transpose()
     };
-    let qk_output = match node.get_attr_opt::<i64>("qk_matmul_output_mode")?.unwrap_or(0) {
+    let qk_output = match node
+        .get_attr_opt::<i64>("qk_matmul_output_mode")?
+        .unwrap_or(0)
+    {
         0 | 1 => QkOutput::Scores,
         2 => QkOutput::WithBias,
         3 => QkOutput::Probabilities,
@@ -116,13 +119,27 @@ impl AttentionOp {
         }
         let split = |shape: &[usize], heads: Option<usize>, what: &str| -> TractResult<Heads> {
             if shape.len() == 4 {
-                return Ok(Heads { batch: shape[0], heads: shape[1], seq: shape[2], size: shape[3] });
+                return Ok(Heads {
+                    batch: shape[0],
+                    heads: shape[1],
+                    seq: shape[2],
+                    size: shape[3],
+                });
             }
-            let heads = heads.with_context(|| format!("Attention: a rank-3 {what} needs its number of heads"))?;
+            let heads = heads
+                .with_context(|| format!("Attention: a rank-3 {what} needs its number of heads"))?;
             if !shape[2].is_multiple_of(heads) {
-                bail!("Attention: {what} hidden size {} is not a multiple of {heads} heads", shape[2]);
+                bail!(
+                    "Attention: {what} hidden size {} is not a multiple of {heads} heads",
+                    shape[2]
+                );
             }
-            Ok(Heads { batch: shape[0], heads, seq: shape[1], size: shape[2] / heads })
+            Ok(Heads {
+                batch: shape[0],
+                heads,
+                seq: shape[1],
+                size: shape[2] / heads,
+            })
         };
         let q = split(q, self.q_num_heads, "query")?;
         let k = split(k, self.kv_num_heads, "key")?;
@@ -133,27 +150,53 @@ impl AttentionOp {
             if pk.len() != 4 || pv.len() != 4 {
                 bail!("Attention: past_key and past_value must be of rank 4");
             }
-            if pk[..2] != [k.batch, k.heads] || pk[3] != k.size || pv[..2] != [v.batch, v.heads] || pv[3] != v.size || pk[2] != pv[2] {
-                bail!("Attention: past_key {pk:?} and past_value {pv:?} do not match key and value");
+            if pk[..2] != [k.batch, k.heads]
+                || pk[3] != k.size
+                || pv[..2] != [v.batch, v.heads]
+                || pv[3] != v.size
+                || pk[2] != pv[2]
+            {
+                bail!(
+                    "Attention: past_key {pk:?} and past_value {pv:?} do not match key and value"
+                );
             }
             pk[2]
         } else {
             0
         };
-        if k.batch != q.batch || v.batch != q.batch || k.heads != v.heads || k.seq != v.seq || k.size != q.size {
+        if k.batch != q.batch
+            || v.batch != q.batch
+            || k.heads != v.heads
+            || k.seq != v.seq
+            || k.size != q.size
+        {
             bail!("Attention: query {q:?}, key {k:?} and value {v:?} do not match");
         }
         if k.heads == 0 || !q.heads.is_multiple_of(k.heads) {
-            bail!("Attention: {} query heads cannot share {} key/value heads", q.heads, k.heads);
+            bail!(
+                "Attention: {} query heads cannot share {} key/value heads",
+                q.heads,
+                k.heads
+            );
         }
-        Ok(Geometry { rank: shapes[0].len(), q, k, v, past, total: past + k.seq })
+        Ok(Geometry {
+            rank: shapes[0].len(),
+            q,
+            k,
+            v,
+            past,
+            total: past + k.seq,
+        })
     }
 
     fn eval_f64(&self, inputs: &[&Tensor]) -> TractResult<Vec<Tensor>> {
         let shapes: Vec<&[usize]> = inputs.iter().map(|t| t.shape()).collect();
         let g = self.geometry(&shapes)?;
         let values = |t: &Tensor| -> TractResult<Vec<f64>> {
-            Ok(t.cast_to::<f64>()?.try_as_plain_ram()?.as_slice::<f64>()?.to_vec())
+            Ok(t.cast_to::<f64>()?
+                .try_as_plain_ram()?
+                .as_slice::<f64>()?
+                .to_vec())
         };
         let q = values(inputs[0])?;
         let mut next = 3;
@@ -167,7 +210,10 @@ impl AttentionOp {
         let (present_key, present_value) = {
             let (past_key, past_value) = if self.has_past {
                 next += 2;
-                (Some(values(inputs[next - 2])?), Some(values(inputs[next - 1])?))
+                (
+                    Some(values(inputs[next - 2])?),
+                    Some(values(inputs[next - 1])?),
+                )
             } else {
                 (None, None)
             };
@@ -180,18 +226,32 @@ impl AttentionOp {
             let lengths = inputs[next].cast_to::<i64>()?;
             let lengths = lengths.try_as_plain_ram()?.as_slice::<i64>()?.to_vec();
             if lengths.len() != g.q.batch {
-                bail!("Attention: nonpad_kv_seqlen has {} lengths for a batch of {}", lengths.len(), g.q.batch);
+                bail!(
+                    "Attention: nonpad_kv_seqlen has {} lengths for a batch of {}",
+                    lengths.len(),
+                    g.q.batch
+                );
             }
             Some(lengths)
         } else {
             None
         };
 
-        let scale = self.scale.unwrap_or_else(|| 1.0 / (g.q.size as f64).sqrt()).sqrt();
+        let scale = self
+            .scale
+            .unwrap_or_else(|| 1.0 / (g.q.size as f64).sqrt())
+            .sqrt();
         let group = g.q.heads / g.k.heads;
         let (sq, total) = (g.q.seq, g.total);
         let mut y = vec![0f64; g.q.batch * g.q.heads * sq * g.v.size];
-        let mut qk = vec![0f64; if self.outputs_qk { g.q.batch * g.q.heads * sq * total } else { 0 }];
+        let mut qk = vec![
+            0f64;
+            if self.outputs_qk {
+                g.q.batch * g.q.heads * sq * total
+            } else {
+                0
+            }
+        ];
         let mut scores = vec![0f64; total];
         let mut bias = vec![0f64; total];
         for b in 0..g.q.batch {
@@ -201,7 +261,11 @@ impl AttentionOp {
                     let query = &q[g.query_row(b, h, i)..][..g.q.size];
                     for j in 0..total {
                         let key = &present_key[g.cache_row(b, kv_head, j, g.k.size)..][..g.k.size];
-                        let dot: f64 = query.iter().zip(key).map(|(q, k)| (q * scale) * (k * scale)).sum();
+                        let dot: f64 = query
+                            .iter()
+                            .zip(key)
+                            .map(|(q, k)| (q * scale) * (k * scale))
+                            .sum();
                         scores[j] = if self.softcap > 0.0 {
                             self.softcap * (dot / self.softcap).tanh()
                         } else {
@@ -226,10 +290,18 @@ impl AttentionOp {
                         }
                     }
                     // Softmax over the keys; a row every key of which is masked attends to nothing.
-                    let max = scores.iter().zip(&bias).map(|(s, b)| s + b).fold(f64::NEG_INFINITY, f64::max);
+                    let max = scores
+                        .iter()
+                        .zip(&bias)
+                        .map(|(s, b)| s + b)
+                        .fold(f64::NEG_INFINITY, f64::max);
                     let mut sum = 0.0;
                     for j in 0..total {
-                        scores[j] = if max == f64::NEG_INFINITY { 0.0 } else { (scores[j] + bias[j] - max).exp() };
+                        scores[j] = if max == f64::NEG_INFINITY {
+                            0.0
+                        } else {
+                            (scores[j] + bias[j] - max).exp()
+                        };
                         sum += scores[j];
                     }
                     for p in scores.iter_mut() {
@@ -242,7 +314,8 @@ impl AttentionOp {
                     }
                     let out = &mut y[((b * g.q.heads + h) * sq + i) * g.v.size..][..g.v.size];
                     for (j, p) in scores.iter().enumerate() {
-                        let value = &present_value[g.cache_row(b, kv_head, j, g.v.size)..][..g.v.size];
+                        let value =
+                            &present_value[g.cache_row(b, kv_head, j, g.v.size)..][..g.v.size];
                         for (o, v) in out.iter_mut().zip(value) {
                             *o += p * v;
                         }
@@ -260,8 +333,14 @@ impl AttentionOp {
         };
         let mut outputs = vec![y];
         if self.outputs_present {
-            outputs.push(Tensor::from_shape(&[g.k.batch, g.k.heads, total, g.k.size], &present_key)?);
-            outputs.push(Tensor::from_shape(&[g.v.batch, g.v.heads, total, g.v.size], &present_value)?);
+            outputs.push(Tensor::from_shape(
+                &[g.k.batch, g.k.heads, total, g.k.size],
+                &present_key,
+            )?);
+            outputs.push(Tensor::from_shape(
+                &[g.v.batch, g.v.heads, total, g.v.size],
+                &present_value,
+            )?);
         }
         if self.outputs_qk {
             outputs.push(Tensor::from_shape(&[g.q.batch, g.q.heads, sq, total], &qk)?);
@@ -294,7 +373,9 @@ struct Geometry {
 impl Geometry {
     /// Where the `size` values of query head `h` at position `i` start.
     fn query_row(&self, b: usize, h: usize, i: usize) -> usize {
-        let Heads { heads, seq, size, .. } = self.q;
+        let Heads {
+            heads, seq, size, ..
+        } = self.q;
         if self.rank == 3 {
             ((b * seq + i) * heads + h) * size
         } else {
@@ -348,9 +429,15 @@ impl Mask {
         }
         let values = if mask.datum_type() == bool::datum_type() {
             let allowed = mask.try_as_plain_ram()?.as_slice::<bool>()?;
-            allowed.iter().map(|a| if *a { 0.0 } else { f64::NEG_INFINITY }).collect()
+            allowed
+                .iter()
+                .map(|a| if *a { 0.0 } else { f64::NEG_INFINITY })
+                .collect()
         } else {
-            mask.cast_to::<f64>()?.try_as_plain_ram()?.as_slice::<f64>()?.to_vec()
+            mask.cast_to::<f64>()?
+                .try_as_plain_ram()?
+                .as_slice::<f64>()?
+                .to_vec()
         };
         let mut strides = [0; 4];
         let mut stride = 1;
@@ -362,7 +449,11 @@ impl Mask {
             strides[at] = if dim == 1 && at < 3 { 0 } else { stride };
             stride *= dim;
         }
-        Ok(Mask { values, strides, keys: shape[shape.len() - 1] })
+        Ok(Mask {
+            values,
+            strides,
+            keys: shape[shape.len() - 1],
+        })
     }
 
     fn bias(&self, b: usize, h: usize, i: usize, j: usize) -> f64 {
@@ -472,13 +563,21 @@ impl TypedOp for AttentionOp {
         // counted in u64, which a 32-bit usize could not hold.
         let shapes: Vec<TVec<usize>> = inputs
             .iter()
-            .map(|f| f.shape.as_concrete().map(|s| s.into()).context("Attention: input shapes must be known"))
+            .map(|f| {
+                f.shape
+                    .as_concrete()
+                    .map(|s| s.into())
+                    .context("Attention: input shapes must be known")
+            })
             .collect::<TractResult<_>>()?;
         let shapes: Vec<&[usize]> = shapes.iter().map(|s| &s[..]).collect();
         let g = self.geometry(&shapes)?;
         let fmas = [g.q.batch, g.q.heads, g.q.seq, g.total, g.q.size + g.v.size]
             .iter()
             .fold(1u64, |n, &d| n.saturating_mul(d as u64));
-        Ok(tvec!((Cost::FMA(f64::datum_type()), TDim::Val(fmas.min(i64::MAX as u64) as i64))))
+        Ok(tvec!((
+            Cost::FMA(f64::datum_type()),
+            TDim::Val(fmas.min(i64::MAX as u64) as i64)
+        )))
     }
 }

@@ -18,7 +18,12 @@ fn binarizer(
     node: &NodeProto,
 ) -> TractResult<(Box<dyn InferenceOp>, Vec<String>)> {
     let threshold = node.get_attr_opt::<f32>("threshold")?.unwrap_or(0.0);
-    Ok((expand(Binarizer { threshold: threshold.to_bits() }), vec![]))
+    Ok((
+        expand(Binarizer {
+            threshold: threshold.to_bits(),
+        }),
+        vec![],
+    ))
 }
 
 #[derive(Debug, Clone, Hash)]
@@ -52,7 +57,9 @@ impl Expansion for Binarizer {
         inputs: &[OutletId],
     ) -> TractResult<TVec<OutletId>> {
         let dt = model.outlet_fact(inputs[0])?.datum_type;
-        let threshold = tensor0(f32::from_bits(self.threshold)).cast_to_dt(dt)?.into_owned();
+        let threshold = tensor0(f32::from_bits(self.threshold))
+            .cast_to_dt(dt)?
+            .into_owned();
         let threshold = model.add_const(format!("{prefix}.threshold"), threshold)?;
         let above = wire_with_rank_broadcast(
             format!("{prefix}.above"),

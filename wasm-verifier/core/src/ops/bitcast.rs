@@ -29,7 +29,10 @@ fn rules<'p>(
 ) -> InferenceResult {
     check_input_arity(inputs, 1)?;
     check_output_arity(outputs, 1)?;
-    let to = op.downcast_ref::<BitCast>().context("BitCast rules on another op")?.to;
+    let to = op
+        .downcast_ref::<BitCast>()
+        .context("BitCast rules on another op")?
+        .to;
     s.equals(&outputs[0].datum_type, to)?;
     s.equals(&inputs[0].shape, &outputs[0].shape)?;
     s.given(&inputs[0].datum_type, move |_, from| {
@@ -42,7 +45,10 @@ fn rules<'p>(
 
 fn bit_castable(dt: DatumType) -> bool {
     use DatumType::*;
-    matches!(dt, Bool | I8 | U8 | I16 | U16 | I32 | U32 | I64 | U64 | F16 | F32 | F64)
+    matches!(
+        dt,
+        Bool | I8 | U8 | I16 | U16 | I32 | U32 | I64 | U64 | F16 | F32 | F64
+    )
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq)]
@@ -81,7 +87,8 @@ impl EvalOp for BitCast {
             bail!("BitCast: {from:?} to {:?}", self.to);
         }
         let mut canonical = Vec::with_capacity(input.len() * from.size_of());
-        crate::encoding::canonical_values(input, &mut canonical).map_err(|e| format_err!("BitCast: {e}"))?;
+        crate::encoding::canonical_values(input, &mut canonical)
+            .map_err(|e| format_err!("BitCast: {e}"))?;
         let bytes = &canonical[..];
         let shape = input.shape();
         let output = match self.to {

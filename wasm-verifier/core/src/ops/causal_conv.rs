@@ -61,12 +61,19 @@ impl CausalConvWithState {
         let mut next = 2;
         if self.has_bias {
             if shapes[next] != [channels] {
-                bail!("CausalConvWithState: bias {:?} for {channels} channels", shapes[next]);
+                bail!(
+                    "CausalConvWithState: bias {:?} for {channels} channels",
+                    shapes[next]
+                );
             }
             next += 1;
         }
         if self.has_past_state && shapes[next] != [batch, channels, kernel - 1] {
-            bail!("CausalConvWithState: past_state {:?}, not {:?}", shapes[next], [batch, channels, kernel - 1]);
+            bail!(
+                "CausalConvWithState: past_state {:?}, not {:?}",
+                shapes[next],
+                [batch, channels, kernel - 1]
+            );
         }
         Ok([batch, channels, length, kernel])
     }
@@ -76,10 +83,17 @@ impl CausalConvWithState {
         let shapes: Vec<&[usize]> = inputs.iter().map(|t| t.shape()).collect();
         let [batch, channels, length, kernel] = self.sizes(&shapes)?;
         let f32s = |t: &Tensor| -> TractResult<Vec<f32>> {
-            Ok(t.cast_to::<f32>()?.try_as_plain_ram()?.as_slice::<f32>()?.to_vec())
+            Ok(t.cast_to::<f32>()?
+                .try_as_plain_ram()?
+                .as_slice::<f32>()?
+                .to_vec())
         };
         let (x, w) = (f32s(inputs[0])?, f32s(inputs[1])?);
-        let bias = if self.has_bias { Some(f32s(inputs[2])?) } else { None };
+        let bias = if self.has_bias {
+            Some(f32s(inputs[2])?)
+        } else {
+            None
+        };
         let past = if self.has_past_state {
             Some(f32s(inputs[2 + usize::from(self.has_bias)])?)
         } else {
@@ -93,7 +107,9 @@ impl CausalConvWithState {
             for c in 0..channels {
                 let row = b * channels + c;
                 match &past {
-                    Some(p) => padded[..kernel - 1].copy_from_slice(&p[row * (kernel - 1)..][..kernel - 1]),
+                    Some(p) => {
+                        padded[..kernel - 1].copy_from_slice(&p[row * (kernel - 1)..][..kernel - 1])
+                    }
                     None => padded[..kernel - 1].fill(0.0),
                 }
                 padded[kernel - 1..].copy_from_slice(&x[row * length..][..length]);
@@ -105,13 +121,22 @@ impl CausalConvWithState {
                 state.extend_from_slice(&padded[span - (kernel - 1)..]);
             }
         }
-        let mut output = Tensor::from_shape(&[batch, channels, length], &out)?.cast_to_dt(dt)?.into_owned();
+        let mut output = Tensor::from_shape(&[batch, channels, length], &out)?
+            .cast_to_dt(dt)?
+            .into_owned();
         if self.silu {
             let conv = f32s(&output)?;
-            let activated: Vec<f32> = conv.iter().map(|x| x * (1.0 / (1.0 + (-x).exp()))).collect();
-            output = Tensor::from_shape(&[batch, channels, length], &activated)?.cast_to_dt(dt)?.into_owned();
+            let activated: Vec<f32> = conv
+                .iter()
+                .map(|x| x * (1.0 / (1.0 + (-x).exp())))
+                .collect();
+            output = Tensor::from_shape(&[batch, channels, length], &activated)?
+                .cast_to_dt(dt)?
+                .into_owned();
         }
-        let state = Tensor::from_shape(&[batch, channels, kernel - 1], &state)?.cast_to_dt(dt)?.into_owned();
+        let state = Tensor::from_shape(&[batch, channels, kernel - 1], &state)?
+            .cast_to_dt(dt)?
+            .into_owned();
         Ok((output, state))
     }
 }
@@ -131,7 +156,10 @@ impl Expansion for CausalConvWithState {
         inputs: &'p [TensorProxy],
         outputs: &'p [TensorProxy],
     ) -> InferenceResult {
-        check_input_arity(inputs, 2 + usize::from(self.has_bias) + usize::from(self.has_past_state))?;
+        check_input_arity(
+            inputs,
+            2 + usize::from(self.has_bias) + usize::from(self.has_past_state),
+        )?;
         check_output_arity(outputs, self.nboutputs()?)?;
         for output in outputs {
             s.equals(&output.datum_type, &inputs[0].datum_type)?;
@@ -179,7 +207,12 @@ impl TypedOp for CausalConvWithState {
     fn output_facts(&self, inputs: &[&TypedFact]) -> TractResult<TVec<TypedFact>> {
         let shapes: Vec<TVec<usize>> = inputs
             .iter()
-            .map(|f| Ok(f.shape.as_concrete().context("CausalConvWithState: input shapes must be known")?.into()))
+            .map(|f| {
+                Ok(f.shape
+                    .as_concrete()
+                    .context("CausalConvWithState: input shapes must be known")?
+                    .into())
+            })
             .collect::<TractResult<_>>()?;
         let shapes: Vec<&[usize]> = shapes.iter().map(|s| &s[..]).collect();
         let [batch, channels, length, kernel] = self.sizes(&shapes)?;

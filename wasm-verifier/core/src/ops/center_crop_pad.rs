@@ -64,22 +64,36 @@ impl Expansion for CenterCropPad {
                 .iter()
                 .map(|&a| {
                     let r = if a < 0 { a + rank as i64 } else { a };
-                    usize::try_from(r).ok().filter(|r| *r < rank).with_context(|| format!("CenterCropPad: axis {a} of rank {rank}"))
+                    usize::try_from(r)
+                        .ok()
+                        .filter(|r| *r < rank)
+                        .with_context(|| format!("CenterCropPad: axis {a} of rank {rank}"))
                 })
                 .collect::<TractResult<_>>()?,
             None => (0..rank).collect(),
         };
         if axes.len() != lengths.len() {
-            bail!("CenterCropPad: {} lengths for {} axes", lengths.len(), axes.len());
+            bail!(
+                "CenterCropPad: {} lengths for {} axes",
+                lengths.len(),
+                axes.len()
+            );
         }
         let mut wire = inputs[0];
         let mut pads = vec![(0, 0); rank];
         for (&axis, &length) in axes.iter().zip(&lengths) {
-            let length = usize::try_from(length).with_context(|| format!("CenterCropPad: length {length}"))?;
-            let dim = fact.shape[axis].to_usize().context("CenterCropPad: input dimensions must be known")?;
+            let length = usize::try_from(length)
+                .with_context(|| format!("CenterCropPad: length {length}"))?;
+            let dim = fact.shape[axis]
+                .to_usize()
+                .context("CenterCropPad: input dimensions must be known")?;
             if length < dim {
                 let start = (dim - length) / 2;
-                wire = model.wire_node(format!("{prefix}.crop{axis}"), Slice::new(axis, start, start + length), &[wire])?[0];
+                wire = model.wire_node(
+                    format!("{prefix}.crop{axis}"),
+                    Slice::new(axis, start, start + length),
+                    &[wire],
+                )?[0];
             } else if length > dim {
                 let before = (length - dim) / 2;
                 pads[axis] = (before, length - dim - before);
@@ -87,10 +101,21 @@ impl Expansion for CenterCropPad {
         }
         if pads.iter().any(|&p| p != (0, 0)) {
             let zero = Tensor::zero_dt(fact.datum_type, &[])?.into_arc_tensor();
-            wire = model.wire_node(format!("{prefix}.pad"), Pad { pads, mode: PadMode::Constant(zero) }, &[wire])?[0];
+            wire = model.wire_node(
+                format!("{prefix}.pad"),
+                Pad {
+                    pads,
+                    mode: PadMode::Constant(zero),
+                },
+                &[wire],
+            )?[0];
         }
         if wire == inputs[0] {
-            wire = model.wire_node(prefix, tract_onnx::tract_core::ops::identity::Identity, &[wire])?[0];
+            wire = model.wire_node(
+                prefix,
+                tract_onnx::tract_core::ops::identity::Identity,
+                &[wire],
+            )?[0];
         }
         Ok(tvec!(wire))
     }

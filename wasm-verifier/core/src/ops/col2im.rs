@@ -19,10 +19,18 @@ fn col2im(
 ) -> TractResult<(Box<dyn InferenceOp>, Vec<String>)> {
     let ints = |name: &str| -> TractResult<Option<Vec<usize>>> {
         node.get_attr_opt_vec::<i64>(name)?
-            .map(|v| v.iter().map(|&x| usize::try_from(x).with_context(|| format!("Col2Im: {name} {x}"))).collect())
+            .map(|v| {
+                v.iter()
+                    .map(|&x| usize::try_from(x).with_context(|| format!("Col2Im: {name} {x}")))
+                    .collect()
+            })
             .transpose()
     };
-    let op = Col2Im { dilations: ints("dilations")?, pads: ints("pads")?, strides: ints("strides")? };
+    let op = Col2Im {
+        dilations: ints("dilations")?,
+        pads: ints("pads")?,
+        strides: ints("strides")?,
+    };
     Ok((inference_wrap(op, 1, rules), vec![]))
 }
 
@@ -65,7 +73,12 @@ impl Col2Im {
             t.try_as_plain_ram()?
                 .as_slice::<i64>()?
                 .iter()
-                .map(|&d| usize::try_from(d).ok().filter(|d| *d > 0).with_context(|| format!("Col2Im: a dimension {d}")))
+                .map(|&d| {
+                    usize::try_from(d)
+                        .ok()
+                        .filter(|d| *d > 0)
+                        .with_context(|| format!("Col2Im: a dimension {d}"))
+                })
                 .collect()
         };
         let (image, block) = (dims(image)?, dims(block)?);
@@ -73,7 +86,14 @@ impl Col2Im {
         let or_ones = |v: &Option<Vec<usize>>| v.clone().unwrap_or_else(|| vec![1; n]);
         let (strides, dilations) = (or_ones(&self.strides), or_ones(&self.dilations));
         let pads = self.pads.clone().unwrap_or_else(|| vec![0; 2 * n]);
-        if n == 0 || block.len() != n || strides.len() != n || dilations.len() != n || pads.len() != 2 * n || strides.contains(&0) || input.len() != 3 {
+        if n == 0
+            || block.len() != n
+            || strides.len() != n
+            || dilations.len() != n
+            || pads.len() != 2 * n
+            || strides.contains(&0)
+            || input.len() != 3
+        {
             bail!("Col2Im: inconsistent shapes or attributes for an input {input:?}");
         }
         let block_size: usize = block.iter().product();
@@ -134,7 +154,8 @@ impl EvalOp for Col2Im {
                     let at = coordinates(b, &g.blocks);
                     let position: Option<Vec<usize>> = (0..g.image.len())
                         .map(|i| {
-                            let p = (at[i] * g.strides[i] + tap[i] * g.dilations[i]) as i64 - g.pads_before[i] as i64;
+                            let p = (at[i] * g.strides[i] + tap[i] * g.dilations[i]) as i64
+                                - g.pads_before[i] as i64;
                             usize::try_from(p).ok().filter(|p| *p < g.image[i])
                         })
                         .collect();
@@ -146,7 +167,9 @@ impl EvalOp for Col2Im {
         }
         let mut shape = vec![g.batch, g.channels];
         shape.extend(&g.image);
-        let output = Tensor::from_shape(&shape, &image)?.cast_to_dt(dt)?.into_owned();
+        let output = Tensor::from_shape(&shape, &image)?
+            .cast_to_dt(dt)?
+            .into_owned();
         Ok(tvec!(output.into_tvalue()))
     }
 }
@@ -155,8 +178,16 @@ impl TypedOp for Col2Im {
     as_op!();
 
     fn output_facts(&self, inputs: &[&TypedFact]) -> TractResult<TVec<TypedFact>> {
-        let known = |f: &TypedFact| f.konst.clone().context("Col2Im: the image and block shapes must be known");
-        let shape: TVec<usize> = inputs[0].shape.as_concrete().context("Col2Im: the input shape must be known")?.into();
+        let known = |f: &TypedFact| {
+            f.konst
+                .clone()
+                .context("Col2Im: the image and block shapes must be known")
+        };
+        let shape: TVec<usize> = inputs[0]
+            .shape
+            .as_concrete()
+            .context("Col2Im: the input shape must be known")?
+            .into();
         let g = self.geometry(&shape, &*known(inputs[1])?, &*known(inputs[2])?)?;
         let mut out: TVec<usize> = tvec![g.batch, g.channels];
         out.extend(g.image.iter().copied());

@@ -89,9 +89,14 @@ impl EvalOp for Det {
         let dets: Vec<f64> = if n == 0 {
             vec![1.0; shape[..rank - 2].iter().product()]
         } else {
-            values.chunks(n * n).map(|m| determinant(&mut m.to_vec(), n)).collect()
+            values
+                .chunks(n * n)
+                .map(|m| determinant(&mut m.to_vec(), n))
+                .collect()
         };
-        let output = Tensor::from_shape(&shape[..rank - 2], &dets)?.cast_to_dt(dt)?.into_owned();
+        let output = Tensor::from_shape(&shape[..rank - 2], &dets)?
+            .cast_to_dt(dt)?
+            .into_owned();
         Ok(tvec!(output.into_tvalue()))
     }
 }
@@ -104,6 +109,8 @@ impl TypedOp for Det {
         if rank < 2 {
             bail!("Det: an input of rank {rank}");
         }
-        Ok(tvec!(inputs[0].datum_type.fact(&inputs[0].shape[..rank - 2])))
+        Ok(tvec!(
+            inputs[0].datum_type.fact(&inputs[0].shape[..rank - 2])
+        ))
     }
 }

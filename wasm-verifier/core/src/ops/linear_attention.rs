@@ -31,7 +31,9 @@ fn linear_attention(
             .filter(|n| *n > 0)
             .with_context(|| format!("LinearAttention: {name} must be given and positive"))
     };
-    let rule = node.get_attr_opt::<&str>("update_rule")?.unwrap_or("gated_delta");
+    let rule = node
+        .get_attr_opt::<&str>("update_rule")?
+        .unwrap_or("gated_delta");
     let (gated, delta) = match rule {
         "linear" => (false, false),
         "gated" => (true, false),
@@ -40,7 +42,9 @@ fn linear_attention(
         other => bail!("LinearAttention: unknown update_rule {other:?}"),
     };
     if gated != given(DECAY) || delta != given(BETA) {
-        bail!("LinearAttention: update rule {rule:?} takes decay if gated and beta if delta, and only then");
+        bail!(
+            "LinearAttention: update rule {rule:?} takes decay if gated and beta if delta, and only then"
+        );
     }
     let op = LinearAttention {
         q_num_heads: heads("q_num_heads")?,
@@ -52,7 +56,11 @@ fn linear_attention(
         outputs_state: node.output.get(1).is_some_and(|n| !n.is_empty()),
     };
     if !op.q_num_heads.is_multiple_of(op.kv_num_heads) {
-        bail!("LinearAttention: {} query heads cannot share {} key/value heads", op.q_num_heads, op.kv_num_heads);
+        bail!(
+            "LinearAttention: {} query heads cannot share {} key/value heads",
+            op.q_num_heads,
+            op.kv_num_heads
+        );
     }
     Ok((expand(op), vec![]))
 }
@@ -89,17 +97,30 @@ impl LinearAttention {
             bail!("LinearAttention: query {q:?}, key {k:?} and value {v:?} do not match");
         }
         let key = q[2] / self.q_num_heads;
-        if q[2] != key * self.q_num_heads || k[2] != key * self.kv_num_heads || !v[2].is_multiple_of(self.kv_num_heads) {
-            bail!("LinearAttention: query {q:?}, key {k:?} and value {v:?} do not split into heads");
+        if q[2] != key * self.q_num_heads
+            || k[2] != key * self.kv_num_heads
+            || !v[2].is_multiple_of(self.kv_num_heads)
+        {
+            bail!(
+                "LinearAttention: query {q:?}, key {k:?} and value {v:?} do not split into heads"
+            );
         }
-        Ok(Sizes { batch: q[0], time: q[1], key, value: v[2] / self.kv_num_heads })
+        Ok(Sizes {
+            batch: q[0],
+            time: q[1],
+            key,
+            value: v[2] / self.kv_num_heads,
+        })
     }
 
     fn run(&self, inputs: &[&Tensor]) -> TractResult<(Tensor, Tensor)> {
         let s = self.sizes(inputs[0].shape(), inputs[1].shape(), inputs[2].shape())?;
         let (hq, hkv) = (self.q_num_heads, self.kv_num_heads);
         let f32s = |t: &Tensor| -> TractResult<Vec<f32>> {
-            Ok(t.cast_to::<f32>()?.try_as_plain_ram()?.as_slice::<f32>()?.to_vec())
+            Ok(t.cast_to::<f32>()?
+                .try_as_plain_ram()?
+                .as_slice::<f32>()?
+                .to_vec())
         };
         let (q, k, v) = (f32s(inputs[0])?, f32s(inputs[1])?, f32s(inputs[2])?);
         let mut next = 3;
@@ -108,13 +129,23 @@ impl LinearAttention {
             next += 1;
             let past = inputs[next - 1];
             if past.shape() != [s.batch, hkv, s.key, s.value] {
-                bail!("LinearAttention: past_state {:?} for ({}, {hkv}, {}, {})", past.shape(), s.batch, s.key, s.value);
+                bail!(
+                    "LinearAttention: past_state {:?} for ({}, {hkv}, {}, {})",
+                    past.shape(),
+                    s.batch,
+                    s.key,
+                    s.value
+                );
             }
             f32s(past)?
         } else {
             vec![0f32; state_len]
         };
-        let state_dt = if self.has_past_state { inputs[3].datum_type() } else { inputs[0].datum_type() };
+        let state_dt = if self.has_past_state {
+            inputs[3].datum_type()
+        } else {
+            inputs[0].datum_type()
+        };
         // Decay: one value per key/value head, or one per head and key dimension.
         let decay = if self.gated {
             next += 1;
@@ -152,15 +183,19 @@ impl LinearAttention {
                         let at = ((b * s.time + t) * hkv + h) * per;
                         for d in 0..s.key {
                             let g = decay[at + if *per == 1 { 0 } else { d }].exp();
-                            st[d * s.value..][..s.value].iter_mut().for_each(|x| *x *= g);
+                            st[d * s.value..][..s.value]
+                                .iter_mut()
+                                .for_each(|x| *x *= g);
                         }
                     }
                     let key = &k[((b * s.time + t) * hkv + h) * s.key..][..s.key];
-                    step_value.copy_from_slice(&v[((b * s.time + t) * hkv + h) * s.value..][..s.value]);
+                    step_value
+                        .copy_from_slice(&v[((b * s.time + t) * hkv + h) * s.value..][..s.value]);
                     if let Some((beta, heads)) = &beta {
                         let beta = beta[(b * s.time + t) * heads + if *heads == 1 { 0 } else { h }];
                         for (m, value) in step_value.iter_mut().enumerate() {
-                            let retrieved: f32 = (0..s.key).map(|d| st[d * s.value + m] * key[d]).sum();
+                            let retrieved: f32 =
+                                (0..s.key).map(|d| st[d * s.value + m] * key[d]).sum();
                             *value = beta * (*value - retrieved);
                         }
                     }
@@ -173,7 +208,8 @@ impl LinearAttention {
                         let query = &q[((b * s.time + t) * hq + qh) * s.key..][..s.key];
                         let o = &mut out[((b * s.time + t) * hq + qh) * s.value..][..s.value];
                         for (m, o) in o.iter_mut().enumerate() {
-                            let read: f32 = (0..s.key).map(|d| query[d] * st[d * s.value + m]).sum();
+                            let read: f32 =
+                                (0..s.key).map(|d| query[d] * st[d * s.value + m]).sum();
                             *o = scale * read;
                         }
                     }
@@ -205,13 +241,20 @@ impl Expansion for LinearAttention {
         inputs: &'p [TensorProxy],
         outputs: &'p [TensorProxy],
     ) -> InferenceResult {
-        let count = 3 + usize::from(self.has_past_state) + usize::from(self.gated) + usize::from(self.delta);
+        let count = 3
+            + usize::from(self.has_past_state)
+            + usize::from(self.gated)
+            + usize::from(self.delta);
         check_input_arity(inputs, count)?;
         check_output_arity(outputs, self.nboutputs()?)?;
         s.equals(&outputs[0].datum_type, &inputs[0].datum_type)?;
         s.equals(&outputs[0].rank, 3)?;
         if let Some(state) = outputs.get(1) {
-            let from = if self.has_past_state { &inputs[3] } else { &inputs[0] };
+            let from = if self.has_past_state {
+                &inputs[3]
+            } else {
+                &inputs[0]
+            };
             s.equals(&state.datum_type, &from.datum_type)?;
             s.equals(&state.rank, 4)?;
         }
@@ -255,12 +298,24 @@ impl TypedOp for LinearAttention {
 
     fn output_facts(&self, inputs: &[&TypedFact]) -> TractResult<TVec<TypedFact>> {
         let shape = |f: &TypedFact| -> TractResult<TVec<usize>> {
-            Ok(f.shape.as_concrete().context("LinearAttention: input shapes must be known")?.into())
+            Ok(f.shape
+                .as_concrete()
+                .context("LinearAttention: input shapes must be known")?
+                .into())
         };
         let s = self.sizes(&shape(inputs[0])?, &shape(inputs[1])?, &shape(inputs[2])?)?;
-        let mut facts = tvec!(inputs[0].datum_type.fact([s.batch, s.time, self.q_num_heads * s.value]));
+        let mut facts =
+            tvec!(
+                inputs[0]
+                    .datum_type
+                    .fact([s.batch, s.time, self.q_num_heads * s.value])
+            );
         if self.outputs_state {
-            let dt = if self.has_past_state { inputs[3].datum_type } else { inputs[0].datum_type };
+            let dt = if self.has_past_state {
+                inputs[3].datum_type
+            } else {
+                inputs[0].datum_type
+            };
             facts.push(dt.fact([s.batch, self.kv_num_heads, s.key, s.value]));
         }
         Ok(facts)

@@ -63,7 +63,10 @@ fn softmax_cross_entropy_loss(
 enum LossExpansion {
     Nll(NllLoss),
     /// `log_prob`: the node also outputs the log-softmax of the scores.
-    SoftmaxCrossEntropy { loss: NllLoss, log_prob: bool },
+    SoftmaxCrossEntropy {
+        loss: NllLoss,
+        log_prob: bool,
+    },
 }
 
 impl LossExpansion {
@@ -96,7 +99,11 @@ impl Expansion for LossExpansion {
         outputs: &'p [TensorProxy],
     ) -> InferenceResult {
         if inputs.len() != 2 && inputs.len() != 3 {
-            bail!("{}: expected 2 or 3 inputs, got {}", self.name(), inputs.len());
+            bail!(
+                "{}: expected 2 or 3 inputs, got {}",
+                self.name(),
+                inputs.len()
+            );
         }
         check_output_arity(outputs, self.nboutputs()?)?;
         s.equals(&outputs[0].datum_type, &inputs[0].datum_type)?;
@@ -176,7 +183,9 @@ impl EvalOp for NllLoss {
             || target_shape[0] != shape[0]
             || target_shape[1..] != shape[2..]
         {
-            bail!("NegativeLogLikelihoodLoss: scores {shape:?} and targets {target_shape:?} do not match");
+            bail!(
+                "NegativeLogLikelihoodLoss: scores {shape:?} and targets {target_shape:?} do not match"
+            );
         }
         let (samples, classes) = (shape[0], shape[1]);
         let positions: usize = shape[2..].iter().product();
@@ -186,7 +195,10 @@ impl EvalOp for NllLoss {
         let targets = targets.try_as_plain_ram()?.as_slice::<i64>()?;
         let weights = match inputs.get(2) {
             Some(w) if w.shape() != [classes] => {
-                bail!("NegativeLogLikelihoodLoss: {} weights for {classes} classes", w.len())
+                bail!(
+                    "NegativeLogLikelihoodLoss: {} weights for {classes} classes",
+                    w.len()
+                )
             }
             Some(w) => Some(w.cast_to::<f64>()?.into_owned()),
             None => None,

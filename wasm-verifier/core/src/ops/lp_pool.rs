@@ -32,7 +32,9 @@ fn lp_pool(
         "NOTSET" => Padding::Explicit(ints("pads")?.unwrap_or_else(|| vec![0; 2 * kernel.len()])),
         "VALID" => Padding::Explicit(vec![0; 2 * kernel.len()]),
         "SAME_UPPER" => Padding::Same { extra_at_end: true },
-        "SAME_LOWER" => Padding::Same { extra_at_end: false },
+        "SAME_LOWER" => Padding::Same {
+            extra_at_end: false,
+        },
         other => bail!("LpPool: unknown auto_pad {other:?}"),
     };
     let op = LpPool {
@@ -92,7 +94,11 @@ impl LpPool {
     /// For each spatial axis: the output length and the padding before.
     fn geometry(&self, spatial: &[usize]) -> TractResult<Vec<(usize, usize)>> {
         if spatial.len() != self.kernel.len() {
-            bail!("LpPool: a {}-d kernel for {} spatial axes", self.kernel.len(), spatial.len());
+            bail!(
+                "LpPool: a {}-d kernel for {} spatial axes",
+                self.kernel.len(),
+                spatial.len()
+            );
         }
         (0..spatial.len())
             .map(|i| {
@@ -102,7 +108,11 @@ impl LpPool {
                     Padding::Same { extra_at_end } => {
                         let out = len.div_ceil(stride);
                         let total = ((out.max(1) - 1) * stride + window).saturating_sub(len);
-                        let before = if *extra_at_end { total / 2 } else { total.div_ceil(2) };
+                        let before = if *extra_at_end {
+                            total / 2
+                        } else {
+                            total.div_ceil(2)
+                        };
                         Ok((out, before))
                     }
                     Padding::Explicit(pads) => {
@@ -111,7 +121,11 @@ impl LpPool {
                             bail!("LpPool: a window of {window} over {padded} positions");
                         }
                         let steps = padded - window;
-                        let out = if self.ceil_mode { steps.div_ceil(stride) } else { steps / stride } + 1;
+                        let out = if self.ceil_mode {
+                            steps.div_ceil(stride)
+                        } else {
+                            steps / stride
+                        } + 1;
                         Ok((out, pads[i]))
                     }
                 }
@@ -167,7 +181,8 @@ impl EvalOp for LpPool {
                     let mut index = 0;
                     let mut inside = true;
                     for axis in 0..spatial.len() {
-                        let pos = (at[axis] * self.strides[axis] + tap[axis] * self.dilations[axis]) as i64
+                        let pos = (at[axis] * self.strides[axis] + tap[axis] * self.dilations[axis])
+                            as i64
                             - geometry[axis].1 as i64;
                         if pos < 0 || pos >= spatial[axis] as i64 {
                             inside = false;
@@ -182,7 +197,9 @@ impl EvalOp for LpPool {
                 y.push(sum.powf(1.0 / p));
             }
         }
-        let output = Tensor::from_shape(&out_shape, &y)?.cast_to_dt(dt)?.into_owned();
+        let output = Tensor::from_shape(&out_shape, &y)?
+            .cast_to_dt(dt)?
+            .into_owned();
         Ok(tvec!(output.into_tvalue()))
     }
 }
@@ -191,8 +208,11 @@ impl TypedOp for LpPool {
     as_op!();
 
     fn output_facts(&self, inputs: &[&TypedFact]) -> TractResult<TVec<TypedFact>> {
-        let shape: TVec<usize> =
-            inputs[0].shape.as_concrete().context("LpPool: the input shape must be known")?.into();
+        let shape: TVec<usize> = inputs[0]
+            .shape
+            .as_concrete()
+            .context("LpPool: the input shape must be known")?
+            .into();
         Ok(tvec!(inputs[0].datum_type.fact(self.output_shape(&shape)?)))
     }
 
@@ -201,6 +221,9 @@ impl TypedOp for LpPool {
         let out = self.output_facts(inputs)?;
         let windows: usize = self.kernel.iter().product();
         let n = (out[0].shape.volume().to_usize()? as u64).saturating_mul(windows as u64);
-        Ok(tvec!((Cost::FMA(f64::datum_type()), TDim::Val(n.min(i64::MAX as u64) as i64))))
+        Ok(tvec!((
+            Cost::FMA(f64::datum_type()),
+            TDim::Val(n.min(i64::MAX as u64) as i64)
+        )))
     }
 }

@@ -60,18 +60,28 @@ impl QuantizeLinear {
         rank: usize,
     ) -> TractResult<OutletId> {
         let fact = model.outlet_fact(param)?.clone();
-        let mut wire = model.wire_node(format!("{prefix}.f32"), cast(f32::datum_type()), &[param])?[0];
+        let mut wire =
+            model.wire_node(format!("{prefix}.f32"), cast(f32::datum_type()), &[param])?[0];
         if fact.rank() == 1 {
-            let axis = if self.axis < 0 { self.axis + rank as i64 } else { self.axis };
+            let axis = if self.axis < 0 {
+                self.axis + rank as i64
+            } else {
+                self.axis
+            };
             let axis = usize::try_from(axis)
                 .ok()
                 .filter(|a| *a < rank)
-                .with_context(|| format!("QuantizeLinear: axis {} of a rank-{rank} input", self.axis))?;
+                .with_context(|| {
+                    format!("QuantizeLinear: axis {} of a rank-{rank} input", self.axis)
+                })?;
             for at in (0..axis).chain(axis + 1..rank) {
                 wire = model.wire_node(format!("{prefix}.axis{at}"), AxisOp::Add(at), &[wire])?[0];
             }
         } else if fact.rank() != 0 {
-            bail!("QuantizeLinear: a scale or zero point of rank {}", fact.rank());
+            bail!(
+                "QuantizeLinear: a scale or zero point of rank {}",
+                fact.rank()
+            );
         }
         Ok(wire)
     }
@@ -124,11 +134,18 @@ impl Expansion for QuantizeLinear {
         let rank = model.outlet_fact(inputs[0])?.rank();
         let scale = self.broadcast(&format!("{prefix}.scale"), model, inputs[1], rank)?;
         let x = model.wire_node(format!("{prefix}.x"), cast(f32::datum_type()), &[inputs[0]])?;
-        let mut wire = wire_with_rank_broadcast(format!("{prefix}.div"), model, div(), &[x[0], scale])?;
+        let mut wire =
+            wire_with_rank_broadcast(format!("{prefix}.div"), model, div(), &[x[0], scale])?;
         wire = model.wire_node(format!("{prefix}.round"), round_half_to_even(), &wire)?;
         if let Some(zero_point) = inputs.get(2) {
-            let zero_point = self.broadcast(&format!("{prefix}.zero_point"), model, *zero_point, rank)?;
-            wire = wire_with_rank_broadcast(format!("{prefix}.add"), model, add(), &[wire[0], zero_point])?;
+            let zero_point =
+                self.broadcast(&format!("{prefix}.zero_point"), model, *zero_point, rank)?;
+            wire = wire_with_rank_broadcast(
+                format!("{prefix}.add"),
+                model,
+                add(),
+                &[wire[0], zero_point],
+            )?;
         }
         let lo = model.add_const(format!("{prefix}.lo"), tensor0(lo))?;
         let hi = model.add_const(format!("{prefix}.hi"), tensor0(hi))?;

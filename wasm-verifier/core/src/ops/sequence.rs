@@ -31,7 +31,10 @@ fn reverse_sequence(
     _ctx: &ParsingContext,
     node: &NodeProto,
 ) -> TractResult<(Box<dyn InferenceOp>, Vec<String>)> {
-    let op = ReverseSequence { batch_axis: axis(node, "batch_axis", 1)?, time_axis: axis(node, "time_axis", 0)? };
+    let op = ReverseSequence {
+        batch_axis: axis(node, "batch_axis", 1)?,
+        time_axis: axis(node, "time_axis", 0)?,
+    };
     Ok((inference_wrap(op, 1, same_as_first_input), vec![]))
 }
 
@@ -44,7 +47,10 @@ fn tensor_scatter(
         "circular" => true,
         other => bail!("TensorScatter: unknown mode {other:?}"),
     };
-    let op = TensorScatter { axis: axis(node, "axis", -2)?, circular };
+    let op = TensorScatter {
+        axis: axis(node, "axis", -2)?,
+        circular,
+    };
     Ok((inference_wrap(op, 1, same_as_first_input), vec![]))
 }
 
@@ -102,7 +108,10 @@ impl EvalOp for ReverseSequence {
         let batch = resolve(self.batch_axis, shape.len(), "ReverseSequence")?;
         let time = resolve(self.time_axis, shape.len(), "ReverseSequence")?;
         if batch == time || lens.shape() != [shape[batch]] {
-            bail!("ReverseSequence: sequence_lens {:?} for data {shape:?}", lens.shape());
+            bail!(
+                "ReverseSequence: sequence_lens {:?} for data {shape:?}",
+                lens.shape()
+            );
         }
         let lens = indices(lens, shape[time], "ReverseSequence: a sequence length")?;
         let output = gathered(data, shape, |i| {
@@ -148,14 +157,24 @@ impl EvalOp for TensorScatter {
         let axis = resolve(self.axis, shape.len(), "TensorScatter")?;
         let fits = step.len() == shape.len()
             && axis > 0
-            && (0..shape.len()).all(|a| if a == axis { step[a] <= shape[a] } else { step[a] == shape[a] })
+            && (0..shape.len()).all(|a| {
+                if a == axis {
+                    step[a] <= shape[a]
+                } else {
+                    step[a] == shape[a]
+                }
+            })
             && cache.datum_type() == update.datum_type();
         if !fits {
             bail!("TensorScatter: an update {step:?} for a cache {shape:?} along axis {axis}");
         }
         let capacity = shape[axis];
         let writes = match inputs.get(2) {
-            Some(w) if w.shape() != [shape[0]] => bail!("TensorScatter: write_indices {:?} for a batch of {}", w.shape(), shape[0]),
+            Some(w) if w.shape() != [shape[0]] => bail!(
+                "TensorScatter: write_indices {:?} for a batch of {}",
+                w.shape(),
+                shape[0]
+            ),
             Some(w) => indices(w, capacity, "TensorScatter: a write index")?,
             None => vec![0; shape[0]],
         };

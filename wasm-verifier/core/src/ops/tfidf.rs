@@ -18,11 +18,15 @@ fn tfidf_vectorizer(
     _ctx: &ParsingContext,
     node: &NodeProto,
 ) -> TractResult<(Box<dyn InferenceOp>, Vec<String>)> {
-    if node.get_attr_opt_vec::<String>("pool_strings")?.is_some_and(|p| !p.is_empty()) {
+    if node
+        .get_attr_opt_vec::<String>("pool_strings")?
+        .is_some_and(|p| !p.is_empty())
+    {
         bail!("TfIdfVectorizer: string pools are not supported");
     }
     let count = |name: &str| -> TractResult<usize> {
-        usize::try_from(node.get_attr::<i64>(name)?).with_context(|| format!("TfIdfVectorizer: {name}"))
+        usize::try_from(node.get_attr::<i64>(name)?)
+            .with_context(|| format!("TfIdfVectorizer: {name}"))
     };
     let weighting = match node.get_attr::<&str>("mode")? {
         "TF" => Weighting::Tf,
@@ -30,11 +34,17 @@ fn tfidf_vectorizer(
         "TFIDF" => Weighting::TfIdf,
         other => bail!("TfIdfVectorizer: unknown mode {other:?}"),
     };
-    let (min, max, skips) = (count("min_gram_length")?, count("max_gram_length")?, count("max_skip_count")?);
+    let (min, max, skips) = (
+        count("min_gram_length")?,
+        count("max_gram_length")?,
+        count("max_skip_count")?,
+    );
     if min == 0 || min > max {
         bail!("TfIdfVectorizer: gram lengths {min}..={max}");
     }
-    let pool = node.get_attr_opt_vec::<i64>("pool_int64s")?.unwrap_or_default();
+    let pool = node
+        .get_attr_opt_vec::<i64>("pool_int64s")?
+        .unwrap_or_default();
     let starts = node.get_attr_vec::<i64>("ngram_counts")?;
     let indexes = node.get_attr_vec::<i64>("ngram_indexes")?;
     let weights = node.get_attr_opt_vec::<f32>("weights")?.unwrap_or_default();
@@ -51,17 +61,30 @@ fn tfidf_vectorizer(
         let end = starts.get(i + 1).copied().unwrap_or(pool.len() as i64);
         let (start, end) = (usize::try_from(start)?, usize::try_from(end)?);
         if start > end || end > pool.len() {
-            bail!("TfIdfVectorizer: ngram_counts {starts:?} for a pool of {}", pool.len());
+            bail!(
+                "TfIdfVectorizer: ngram_counts {starts:?} for a pool of {}",
+                pool.len()
+            );
         }
         for gram in pool[start..end].chunks_exact(n) {
             if (min..=max).contains(&n) {
-                let column = *indexes.get(id).context("TfIdfVectorizer: fewer ngram_indexes than n-grams")?;
+                let column = *indexes
+                    .get(id)
+                    .context("TfIdfVectorizer: fewer ngram_indexes than n-grams")?;
                 grams.insert(gram.to_vec(), column as usize);
             }
             id += 1;
         }
     }
-    let op = TfIdf { grams, min, max, skips, weighting, weights: weights.iter().map(|w| w.to_bits()).collect(), output_size };
+    let op = TfIdf {
+        grams,
+        min,
+        max,
+        skips,
+        weighting,
+        weights: weights.iter().map(|w| w.to_bits()).collect(),
+        output_size,
+    };
     Ok((inference_wrap(op, 1, rules), vec![]))
 }
 
@@ -154,16 +177,35 @@ impl EvalOp for TfIdf {
         let tokens = tokens.try_as_plain_ram()?.as_slice::<i64>()?;
         let mut counts = vec![0u64; rows * self.output_size];
         for r in 0..rows {
-            self.count_row(&tokens[r * width..][..width], &mut counts[r * self.output_size..][..self.output_size]);
+            self.count_row(
+                &tokens[r * width..][..width],
+                &mut counts[r * self.output_size..][..self.output_size],
+            );
         }
-        let weight = |i: usize| self.weights.get(i % self.output_size.max(1)).map(|w| f32::from_bits(*w));
+        let weight = |i: usize| {
+            self.weights
+                .get(i % self.output_size.max(1))
+                .map(|w| f32::from_bits(*w))
+        };
         let values: Vec<f32> = counts
             .iter()
             .enumerate()
             .map(|(i, &c)| match (self.weighting, weight(i)) {
                 (Weighting::Tf, _) => c as f32,
-                (Weighting::Idf, Some(w)) => if c > 0 { w } else { 0.0 },
-                (Weighting::Idf, None) => if c > 0 { 1.0 } else { 0.0 },
+                (Weighting::Idf, Some(w)) => {
+                    if c > 0 {
+                        w
+                    } else {
+                        0.0
+                    }
+                }
+                (Weighting::Idf, None) => {
+                    if c > 0 {
+                        1.0
+                    } else {
+                        0.0
+                    }
+                }
                 (Weighting::TfIdf, Some(w)) => w * c as f32,
                 (Weighting::TfIdf, None) => c as f32,
             })
@@ -176,8 +218,11 @@ impl TypedOp for TfIdf {
     as_op!();
 
     fn output_facts(&self, inputs: &[&TypedFact]) -> TractResult<TVec<TypedFact>> {
-        let shape: TVec<usize> =
-            inputs[0].shape.as_concrete().context("TfIdfVectorizer: the input shape must be known")?.into();
+        let shape: TVec<usize> = inputs[0]
+            .shape
+            .as_concrete()
+            .context("TfIdfVectorizer: the input shape must be known")?
+            .into();
         Ok(tvec!(f32::datum_type().fact(self.rows(&shape)?.2)))
     }
 }

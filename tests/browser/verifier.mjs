@@ -15,10 +15,11 @@ const target = process.env.CARGO_TARGET_DIR ?? join(cache, "target");
 const poi = join(target, "release/poi");
 const data = join(cache, "onnx-data");
 
-// The light architectures, every PyTorch operator test, and the NaN models (scripts/nan-models.py):
-// the verifier runs without NaN canonicalisation in every engine, so these must agree too, and
-// must run, or they show nothing.
-const cases = ["light", "pytorch-operator", "nan"].flatMap((suite) =>
+// The light architectures, every PyTorch operator test, the NaN models (scripts/nan-models.py)
+// and the transformers with real weights (scripts/transformer-models.py): the verifier runs
+// without NaN canonicalisation in every engine, so the NaN models must agree too, and must run,
+// or they show nothing.
+const cases = ["light", "pytorch-operator", "nan", "transformers"].flatMap((suite) =>
   readdirSync(join(data, suite), { withFileTypes: true })
     .filter((entry) => entry.isDirectory())
     .map((entry) => ({ suite, name: entry.name }))
@@ -109,7 +110,8 @@ try {
   for (const c of plan) {
     const dir = join(data, c.suite, c.name);
     const inputs = c.names.map((_, i) => file(`input_${i}.pb`, readFileSync(join(dir, "test_data_set_0", `input_${i}.pb`))));
-    const run = await checkFiles(page, readFileSync(join(dir, "model.onnx")), inputs, { names: c.names });
+    // By path: Playwright takes a file of any size so, and a buffer only up to 50 MB.
+    const run = await checkFiles(page, join(dir, "model.onnx"), inputs, { names: c.names });
     browserHashes.push(run.hash ?? run.error);
   }
   const model = readFileSync(join(data, "light/light_squeezenet/model.onnx"));

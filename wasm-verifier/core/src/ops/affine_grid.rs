@@ -7,7 +7,7 @@ use tract_onnx::model::{OnnxOpRegister, ParsingContext};
 use tract_onnx::pb::NodeProto;
 use tract_onnx::tract_hir::internal::*;
 
-use super::coordinates;
+use super::{coordinates, known_shapes};
 
 pub fn register(registry: &mut OnnxOpRegister) {
     registry.insert("AffineGrid", affine_grid);
@@ -129,12 +129,8 @@ impl TypedOp for AffineGrid {
             .konst
             .as_ref()
             .context("AffineGrid: the size must be known")?;
-        let theta: TVec<usize> = inputs[0]
-            .shape
-            .as_concrete()
-            .context("AffineGrid: theta's shape must be known")?
-            .into();
-        let spatial = self.spatial(&theta, size)?;
+        let theta = &known_shapes("AffineGrid", &inputs[..1])?[0];
+        let spatial = self.spatial(theta, size)?;
         let mut shape: TVec<usize> = tvec![theta[0]];
         shape.extend(spatial.iter().copied());
         shape.push(spatial.len());

@@ -12,6 +12,8 @@ use tract_onnx::pb::NodeProto;
 use tract_onnx::tract_core::ops::Cost;
 use tract_onnx::tract_hir::internal::*;
 
+use super::known_shapes;
+
 pub fn register(registry: &mut OnnxOpRegister) {
     registry.insert("Attention", attention);
 }
@@ -112,7 +114,8 @@ impl AttentionOp {
     }
 
     /// The shapes of everything, from the shapes of the inputs (in the order the node has them).
-    fn geometry(&self, shapes: &[&[usize]]) -> TractResult<Geometry> {
+    fn geometry<S: AsRef<[usize]>>(&self, shapes: &[S]) -> TractResult<Geometry> {
+        let shapes: Vec<&[usize]> = shapes.iter().map(AsRef::as_ref).collect();
         let (q, k, v) = (shapes[0], shapes[1], shapes[2]);
         if q.len() != k.len() || q.len() != v.len() || !(q.len() == 3 || q.len() == 4) {
             bail!("Attention: query, key and value must all be of rank 3 or all of rank 4");
@@ -532,17 +535,7 @@ impl TypedOp for AttentionOp {
 
     fn output_facts(&self, inputs: &[&TypedFact]) -> TractResult<TVec<TypedFact>> {
         let dt = inputs[0].datum_type;
-        let shapes: Vec<TVec<usize>> = inputs
-            .iter()
-            .map(|f| {
-                f.shape
-                    .as_concrete()
-                    .map(|s| s.into())
-                    .context("Attention: input shapes must be known")
-            })
-            .collect::<TractResult<_>>()?;
-        let shapes: Vec<&[usize]> = shapes.iter().map(|s| &s[..]).collect();
-        let g = self.geometry(&shapes)?;
+        let g = self.geometry(&known_shapes("Attention", inputs)?)?;
         let mut facts = tvec!(if g.rank == 3 {
             dt.fact([g.q.batch, g.q.seq, g.q.heads * g.v.size])
         } else {
@@ -561,17 +554,7 @@ impl TypedOp for AttentionOp {
     fn cost(&self, inputs: &[&TypedFact]) -> TractResult<TVec<(Cost, TDim)>> {
         // One multiply-add per query-key pair and head dimension, for the scores and the values;
         // counted in u64, which a 32-bit usize could not hold.
-        let shapes: Vec<TVec<usize>> = inputs
-            .iter()
-            .map(|f| {
-                f.shape
-                    .as_concrete()
-                    .map(|s| s.into())
-                    .context("Attention: input shapes must be known")
-            })
-            .collect::<TractResult<_>>()?;
-        let shapes: Vec<&[usize]> = shapes.iter().map(|s| &s[..]).collect();
-        let g = self.geometry(&shapes)?;
+        let g = self.geometry(&known_shapes("Attention", inputs)?)?;
         let fmas = [g.q.batch, g.q.heads, g.q.seq, g.total, g.q.size + g.v.size]
             .iter()
             .fold(1u64, |n, &d| n.saturating_mul(d as u64));

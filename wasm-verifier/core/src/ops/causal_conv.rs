@@ -11,6 +11,8 @@ use tract_onnx::model::{OnnxOpRegister, ParsingContext};
 use tract_onnx::pb::NodeProto;
 use tract_onnx::tract_hir::internal::*;
 
+use super::known_shapes;
+
 pub fn register(registry: &mut OnnxOpRegister) {
     registry.insert("CausalConvWithState", causal_conv_with_state);
 }
@@ -47,7 +49,8 @@ pub struct CausalConvWithState {
 
 impl CausalConvWithState {
     /// (batch, channels, length, kernel), checked against the weight and state shapes.
-    fn sizes(&self, shapes: &[&[usize]]) -> TractResult<[usize; 4]> {
+    fn sizes<S: AsRef<[usize]>>(&self, shapes: &[S]) -> TractResult<[usize; 4]> {
+        let shapes: Vec<&[usize]> = shapes.iter().map(AsRef::as_ref).collect();
         let (input, weight) = (shapes[0], shapes[1]);
         let [batch, channels, length] = *input else {
             bail!("CausalConvWithState: input of shape {input:?}, not (batch, channels, length)");
@@ -205,17 +208,8 @@ impl TypedOp for CausalConvWithState {
     as_op!();
 
     fn output_facts(&self, inputs: &[&TypedFact]) -> TractResult<TVec<TypedFact>> {
-        let shapes: Vec<TVec<usize>> = inputs
-            .iter()
-            .map(|f| {
-                Ok(f.shape
-                    .as_concrete()
-                    .context("CausalConvWithState: input shapes must be known")?
-                    .into())
-            })
-            .collect::<TractResult<_>>()?;
-        let shapes: Vec<&[usize]> = shapes.iter().map(|s| &s[..]).collect();
-        let [batch, channels, length, kernel] = self.sizes(&shapes)?;
+        let [batch, channels, length, kernel] =
+            self.sizes(&known_shapes("CausalConvWithState", inputs)?)?;
         let dt = inputs[0].datum_type;
         let mut facts = tvec!(dt.fact([batch, channels, length]));
         if self.outputs_state {

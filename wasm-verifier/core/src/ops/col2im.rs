@@ -7,7 +7,7 @@ use tract_onnx::model::{OnnxOpRegister, ParsingContext};
 use tract_onnx::pb::NodeProto;
 use tract_onnx::tract_hir::internal::*;
 
-use super::{coordinates, flat};
+use super::{coordinates, flat, known_shapes};
 
 pub fn register(registry: &mut OnnxOpRegister) {
     registry.insert("Col2Im", col2im);
@@ -183,12 +183,8 @@ impl TypedOp for Col2Im {
                 .clone()
                 .context("Col2Im: the image and block shapes must be known")
         };
-        let shape: TVec<usize> = inputs[0]
-            .shape
-            .as_concrete()
-            .context("Col2Im: the input shape must be known")?
-            .into();
-        let g = self.geometry(&shape, &*known(inputs[1])?, &*known(inputs[2])?)?;
+        let shape = &known_shapes("Col2Im", &inputs[..1])?[0];
+        let g = self.geometry(shape, &*known(inputs[1])?, &*known(inputs[2])?)?;
         let mut out: TVec<usize> = tvec![g.batch, g.channels];
         out.extend(g.image.iter().copied());
         Ok(tvec!(inputs[0].datum_type.fact(out)))

@@ -11,6 +11,8 @@ use tract_onnx::model::{OnnxOpRegister, ParsingContext};
 use tract_onnx::pb::NodeProto;
 use tract_onnx::tract_hir::internal::*;
 
+use super::known_shapes;
+
 pub fn register(registry: &mut OnnxOpRegister) {
     registry.insert("LinearAttention", linear_attention);
 }
@@ -297,13 +299,8 @@ impl TypedOp for LinearAttention {
     as_op!();
 
     fn output_facts(&self, inputs: &[&TypedFact]) -> TractResult<TVec<TypedFact>> {
-        let shape = |f: &TypedFact| -> TractResult<TVec<usize>> {
-            Ok(f.shape
-                .as_concrete()
-                .context("LinearAttention: input shapes must be known")?
-                .into())
-        };
-        let s = self.sizes(&shape(inputs[0])?, &shape(inputs[1])?, &shape(inputs[2])?)?;
+        let shapes = known_shapes("LinearAttention", &inputs[..3])?;
+        let s = self.sizes(&shapes[0], &shapes[1], &shapes[2])?;
         let mut facts =
             tvec!(
                 inputs[0]

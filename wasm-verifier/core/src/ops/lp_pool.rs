@@ -8,7 +8,7 @@ use tract_onnx::pb::NodeProto;
 use tract_onnx::tract_core::ops::Cost;
 use tract_onnx::tract_hir::internal::*;
 
-use super::coordinates;
+use super::{coordinates, known_shapes};
 
 pub fn register(registry: &mut OnnxOpRegister) {
     registry.insert("LpPool", lp_pool);
@@ -208,12 +208,8 @@ impl TypedOp for LpPool {
     as_op!();
 
     fn output_facts(&self, inputs: &[&TypedFact]) -> TractResult<TVec<TypedFact>> {
-        let shape: TVec<usize> = inputs[0]
-            .shape
-            .as_concrete()
-            .context("LpPool: the input shape must be known")?
-            .into();
-        Ok(tvec!(inputs[0].datum_type.fact(self.output_shape(&shape)?)))
+        let shape = &known_shapes("LpPool", inputs)?[0];
+        Ok(tvec!(inputs[0].datum_type.fact(self.output_shape(shape)?)))
     }
 
     fn cost(&self, inputs: &[&TypedFact]) -> TractResult<TVec<(Cost, TDim)>> {

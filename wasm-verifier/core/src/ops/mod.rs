@@ -52,6 +52,24 @@ fn register(registry: &mut OnnxOpRegister) {
     tfidf::register(registry);
 }
 
+/// The shapes of an op's typed inputs, which an op sizing its outputs from them needs known (they
+/// are: the verifier types a model for its inputs' shapes).
+fn known_shapes(
+    op: &str,
+    inputs: &[&tract_onnx::prelude::TypedFact],
+) -> tract_onnx::prelude::TractResult<Vec<tract_onnx::prelude::TVec<usize>>> {
+    use tract_onnx::tract_hir::internal::*;
+    inputs
+        .iter()
+        .map(|f| {
+            let shape = f.shape.as_concrete();
+            Ok(shape
+                .with_context(|| format!("{op}: input shapes must be known"))?
+                .into())
+        })
+        .collect()
+}
+
 /// A tensor of `shape`, of `input`'s element type, whose element `i` (in row-major order) is
 /// `input`'s element `from(i)`, or zero where `from` gives none: the data movement of reversals,
 /// crops and pads, written once. Copies bytes, so it takes only plain element types.

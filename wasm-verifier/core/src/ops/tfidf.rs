@@ -10,6 +10,8 @@ use tract_onnx::model::{OnnxOpRegister, ParsingContext};
 use tract_onnx::pb::NodeProto;
 use tract_onnx::tract_hir::internal::*;
 
+use super::known_shapes;
+
 pub fn register(registry: &mut OnnxOpRegister) {
     registry.insert("TfIdfVectorizer", tfidf_vectorizer);
 }
@@ -218,11 +220,7 @@ impl TypedOp for TfIdf {
     as_op!();
 
     fn output_facts(&self, inputs: &[&TypedFact]) -> TractResult<TVec<TypedFact>> {
-        let shape: TVec<usize> = inputs[0]
-            .shape
-            .as_concrete()
-            .context("TfIdfVectorizer: the input shape must be known")?
-            .into();
-        Ok(tvec!(f32::datum_type().fact(self.rows(&shape)?.2)))
+        let shape = &known_shapes("TfIdfVectorizer", inputs)?[0];
+        Ok(tvec!(f32::datum_type().fact(self.rows(shape)?.2)))
     }
 }

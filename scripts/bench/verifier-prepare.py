@@ -3,6 +3,8 @@
 Usage: python verifier-prepare.py CACHE OUT CASE...
   CASE = suite/name          a model of the onnx package's test data under CACHE/onnx-data, with
                              the inputs it ships;
+  CASE = suite/name@N        the same with the inputs of its data set N (a language model's
+                             generation step N, its cache grown by the steps before);
   CASE = real/name:SHAPE     a model with real weights under CACHE/real-models (see setup.sh), on
                              a seeded random float32 input of SHAPE (like 1x3x224x224);
   CASE = demo/name:INPUT     the demo's model CACHE/demo-data/name.onnx on the demo's input
@@ -77,12 +79,15 @@ for case in cases:
         array = np.random.default_rng(7).random(tuple(int(d) for d in shape.split("x")), dtype=np.float32)
         arrays = [array]
     else:
+        case, _, data_set = case.partition("@")
         src = os.path.join(cache, "onnx-data", case)
         path = os.path.join(src, "model.onnx")
+        if data_set:
+            case += f" step {data_set}"
         arrays = []
         for i in range(len(graph_inputs(onnx.load(path)))):
             tensor = onnx.TensorProto()
-            with open(os.path.join(src, "test_data_set_0", f"input_{i}.pb"), "rb") as f:
+            with open(os.path.join(src, f"test_data_set_{data_set or 0}", f"input_{i}.pb"), "rb") as f:
                 tensor.ParseFromString(f.read())
             arrays.append(numpy_helper.to_array(tensor))
     names = graph_inputs(onnx.load(path))

@@ -19,21 +19,31 @@ export async function launchChromium() {
   });
 }
 
-const types = { ".js": "text/javascript", ".wasm": "application/wasm", ".html": "text/html", ".css": "text/css" };
+const types = { ".js": "text/javascript", ".mjs": "text/javascript", ".wasm": "application/wasm", ".html": "text/html", ".css": "text/css" };
 
-/** The built app on a free local port (no networks.json: the file checks need none). */
-export async function serveApp() {
-  const dist = join(root, "www/dist");
-  if (!existsSync(join(dist, "index.html"))) throw new Error("www/dist holds no built app: run `make www` first");
+/**
+ * Files on a free local port: `routes` maps URL prefixes to directories (`{"/www/": "…/www"}`);
+ * `/` is the first directory's index.html if it has one, else an empty page.
+ */
+export async function serveFiles(routes) {
   const server = createServer((req, res) => {
     const url = decodeURIComponent(new URL(req.url, "http://x").pathname);
-    const file = join(dist, url === "/" ? "index.html" : url);
-    if (!file.startsWith(dist) || !existsSync(file)) return res.writeHead(404).end();
+    const [prefix, dir] = Object.entries(routes).find(([p]) => url.startsWith(p)) ?? Object.entries(routes)[0];
+    const file = join(dir, url === "/" ? "index.html" : url.slice(prefix.length));
+    if (url === "/" && !existsSync(file)) return res.writeHead(200, { "content-type": "text/html" }).end("<!doctype html>");
+    if (!file.startsWith(dir) || !existsSync(file)) return res.writeHead(404).end();
     res.writeHead(200, { "content-type": types[extname(file)] ?? "application/octet-stream" });
     res.end(readFileSync(file));
   });
   await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
   return { url: `http://127.0.0.1:${server.address().port}`, close: () => server.close() };
+}
+
+/** The built app on a free local port (no networks.json: the file checks need none). */
+export async function serveApp() {
+  const dist = join(root, "www/dist");
+  if (!existsSync(join(dist, "index.html"))) throw new Error("www/dist holds no built app: run `make www` first");
+  return serveFiles({ "/": dist });
 }
 
 /** A file for `setInputFiles`. */

@@ -5,11 +5,16 @@
 // browser-test` (part of `make test`), after `make www`.
 
 import { spawnSync } from "node:child_process";
-import { readFileSync, readdirSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { isDeepStrictEqual } from "node:util";
 import { join } from "node:path";
 
-import { loadVerifier } from "../../www/poi-verifier.js";
-import { cache, checkFiles, file, launchChromium, openCheckFiles, root, serveApp } from "./harness.mjs";
+import * as poiVerifier from "../../www/poi-verifier.js";
+import { generate } from "./generation.mjs";
+import { cache, checkFiles, file, launchChromium, openCheckFiles, root, serveApp, serveFiles } from "./harness.mjs";
+
+const { loadVerifier } = poiVerifier;
 
 const target = process.env.CARGO_TARGET_DIR ?? join(cache, "target");
 const poi = join(target, "release/poi");
@@ -18,7 +23,8 @@ const data = join(cache, "onnx-data");
 // The light architectures, every PyTorch operator test, the NaN models (scripts/nan-models.py)
 // and the transformers with real weights (scripts/transformer-models.py): the verifier runs
 // without NaN canonicalisation in every engine, so the NaN models must agree too, and must run,
-// or they show nothing.
+// or they show nothing. A transformer with a generation.json is a language model's step: its
+// greedy generation is run too, one verifier run per step (./generation.mjs), in each engine.
 const cases = ["light", "pytorch-operator", "nan", "transformers"].flatMap((suite) =>
   readdirSync(join(data, suite), { withFileTypes: true })
     .filter((entry) => entry.isDirectory())
@@ -43,10 +49,17 @@ function wasmerHash(c, names) {
   return `error: ${run.stderr.trim().split("\n").pop().replace(/^error: /, "")}`;
 }
 
-// The model's input names, in order: the verifier names the first one missing from a request, so
-// asking with what is known so far reveals them one by one.
+const generationOf = (c) => {
+  const path = join(data, c.suite, c.name, "generation.json");
+  return existsSync(path) ? JSON.parse(readFileSync(path, "utf8")) : undefined;
+};
+
+// The model's input names, in order: a language model's generation.json lists them; otherwise the
+// verifier names the first one missing from a request, so asking with what is known so far
+// reveals them one by one.
 async function inputNames(verifier, c) {
   const dir = join(data, c.suite, c.name);
+  if (generationOf(c)) return generationOf(c).inputs;
   try {
     await verifier.verify(readFileSync(join(dir, "model.onnx")), []);
   } catch (e) {
@@ -86,6 +99,34 @@ async function nodeRun(verifier, c, names) {
   }
 }
 
+// One run in wasmer through the CLI, for the generation loop: the inputs as files, the output
+// encoding written back, in a scratch directory removed at the end.
+const scratch = mkdtempSync(join(tmpdir(), "poi-generation-"));
+function wasmerRun(model) {
+  const dir = scratch;
+  const extension = { npy: "npy", onnx_pb: "pb", json: "json" };
+  return async (inputs) => {
+    const args = ["verify", "--json", "--verifier", join(root, "artifacts/poi_verifier.wasm"), "--model", model,
+      "--write-output", join(dir, "encoding")];
+    inputs.forEach((input, i) => {
+      const path = join(dir, `${i}.${extension[input.format]}`);
+      writeFileSync(path, input.bytes);
+      args.push("--input", `${input.name}=${path}`);
+    });
+    const run = spawnSync(poi, args, { encoding: "utf8", maxBuffer: 1 << 26 });
+    if (run.status !== 0) throw new Error(`poi verify: ${run.stderr.trim().split("\n").pop()}`);
+    return { output_hash: JSON.parse(run.stdout).output_hash, encoding: readFileSync(join(dir, "encoding")) };
+  };
+}
+
+// The first step's inputs: test_data_set_0, in the model's input order.
+const firstInputs = (c, names) =>
+  names.map((name, i) => ({
+    name,
+    format: "onnx_pb",
+    bytes: readFileSync(join(data, c.suite, c.name, "test_data_set_0", `input_${i}.pb`)),
+  }));
+
 const wasm = readFileSync(join(root, "artifacts/poi_verifier.wasm"));
 const verifier = await loadVerifier(wasm);
 const plan = [];
@@ -97,6 +138,16 @@ const node = [];
 for (const c of plan) node.push(await nodeRun(verifier, c, c.names));
 console.log(`node: ${plan.length} models in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 const wasmer = plan.map((c) => wasmerHash(c, c.names));
+
+// Generations in Node and in wasmer.
+const generations = plan.filter(generationOf).map((c) => ({ c, generation: generationOf(c), engines: {} }));
+for (const g of generations) {
+  const model = join(data, g.c.suite, g.c.name, "model.onnx");
+  const bytes = readFileSync(model);
+  const first = firstInputs(g.c, g.c.names);
+  g.engines.node = await generate((inputs) => verifier.verify(bytes, inputs), poiVerifier, g.generation, first);
+  g.engines.wasmer = await generate(wasmerRun(model), poiVerifier, g.generation, first);
+}
 
 // 3. Chromium, through the app: its "Check files" view and its verifier Web Worker, the path a
 // person's re-run takes, served from the built app (www/dist, `make www`).
@@ -120,6 +171,29 @@ try {
   browserHostile.garbage_input = (await checkFiles(page, model, [file("data_0.npy", Buffer.from([1, 2, 3]))])).kind;
   browserHostile.wrong_shape = (await checkFiles(page, model, [file("data_0.json", json)])).kind;
   browserHostile.wrong_artefact = (await checkFiles(page, model, [], { verifierHash: "00".repeat(32) })).kind;
+
+  // Generations in Chromium: the same loop and the same verifier module, in a page.
+  const files = await serveFiles({ "/www/": join(root, "www"), "/tests/": join(root, "tests/browser"),
+    "/artifacts/": join(root, "artifacts"), "/data/": data });
+  try {
+    const blank = await browser.newPage();
+    await blank.goto(files.url);
+    for (const g of generations) {
+      const dir = `/data/${g.c.suite}/${g.c.name}`;
+      g.engines.chromium = await blank.evaluate(async ({ dir, names, generation }) => {
+        const poi = await import("/www/poi-verifier.js");
+        const { generate } = await import("/tests/generation.mjs");
+        const bytes = async (url) => new Uint8Array(await (await fetch(url)).arrayBuffer());
+        const verifier = await poi.loadVerifier(await bytes("/artifacts/poi_verifier.wasm"));
+        const model = await bytes(`${dir}/model.onnx`);
+        const first = await Promise.all(names.map(async (name, i) =>
+          ({ name, format: "onnx_pb", bytes: await bytes(`${dir}/test_data_set_0/input_${i}.pb`) })));
+        return generate((inputs) => verifier.verify(model, inputs), poi, generation, first);
+      }, { dir, names: g.c.names, generation: g.generation });
+    }
+  } finally {
+    files.close();
+  }
 } finally {
   await browser.close();
   app.close();
@@ -151,6 +225,21 @@ plan.forEach((c, i) => {
     console.log(`same error in all three: ${c.suite}/${c.name}: ${node[i].slice(0, 120)}`);
   }
 });
+// Each generation: the same hash at every step and the same tokens in the three engines, and the
+// tokens onnxruntime chose (generation.json).
+for (const g of generations) {
+  const { node: n, wasmer: w, chromium } = g.engines;
+  const tokens = n.map((step) => step.token);
+  if (!isDeepStrictEqual(n, w) || !isDeepStrictEqual(n, chromium)) {
+    failures++;
+    console.log(`generation DIFFERS ${g.c.name}\n  wasmer   ${JSON.stringify(w)}\n  node     ${JSON.stringify(n)}\n  chromium ${JSON.stringify(chromium)}`);
+  } else if (!isDeepStrictEqual(tokens, g.generation.tokens)) {
+    failures++;
+    console.log(`generation ${g.c.name}: tokens ${tokens}, onnxruntime chose ${g.generation.tokens}`);
+  } else {
+    console.log(`generation ${g.c.name}: ${n.length} steps, the same tokens and hashes in wasmer, Node and Chromium, and onnxruntime's tokens: ${JSON.stringify(g.generation.text)}`);
+  }
+}
 const expectedHostile = { truncated: "model_decode", garbage_input: "input_decode", wrong_shape: "input_mismatch", wrong_artefact: "hash" };
 for (const [name, expected] of Object.entries(expectedHostile)) {
   if (nodeHostile[name] !== expected || browserHostile[name] !== expected) {
@@ -158,6 +247,7 @@ for (const [name, expected] of Object.entries(expectedHostile)) {
     console.log(`hostile ${name}: expected ${expected}, node ${nodeHostile[name]}, chromium ${browserHostile[name]}`);
   }
 }
+rmSync(scratch, { recursive: true, force: true });
 console.log(`browser-test: ${agreed} of ${plan.length} models give the identical hash in wasmer, Node and Chromium; hostile inputs: the same typed errors`);
 if (failures > 0 || agreed === 0) {
   console.log(`browser-test: ${failures} failures`);

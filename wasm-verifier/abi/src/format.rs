@@ -55,7 +55,7 @@ impl InputFormat {
 }
 
 /// One input as given: its name in the model, its format, its bytes.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NamedInput {
     pub name: String,
     pub format: InputFormat,

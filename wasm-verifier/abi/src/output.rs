@@ -71,6 +71,34 @@ impl ElementType {
         Self::ALL.into_iter().find(|t| t.name() == name)
     }
 
+    /// Its type in NumPy's `.npy` header (`descr`): little-endian, bools and bytes without order.
+    pub fn npy_descr(self) -> &'static str {
+        match self {
+            ElementType::Bool => "|b1",
+            ElementType::U8 => "|u1",
+            ElementType::U16 => "<u2",
+            ElementType::U32 => "<u4",
+            ElementType::U64 => "<u8",
+            ElementType::I8 => "|i1",
+            ElementType::I16 => "<i2",
+            ElementType::I32 => "<i4",
+            ElementType::I64 => "<i8",
+            ElementType::F16 => "<f2",
+            ElementType::F32 => "<f4",
+            ElementType::F64 => "<f8",
+        }
+    }
+
+    /// The element type of a `.npy` `descr`; single bytes may be written with either order mark.
+    pub fn from_npy_descr(descr: &str) -> Option<Self> {
+        let descr = match descr {
+            "<u1" => "|u1",
+            "<i1" => "|i1",
+            other => other,
+        };
+        Self::ALL.into_iter().find(|t| t.npy_descr() == descr)
+    }
+
     /// Bytes per value in the encoding.
     pub fn size(self) -> usize {
         match self {
@@ -126,6 +154,48 @@ pub struct OutputSummary {
     pub shape: Vec<u64>,
 }
 
+/// An output as it stands in an encoding: its values' canonical little-endian bytes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EncodedOutput<'a> {
+    pub summary: OutputSummary,
+    pub element: ElementType,
+    pub bytes: &'a [u8],
+}
+
+impl EncodedOutput<'_> {
+    /// The output as a NumPy `.npy` file (version 1), an input format the verifier takes: the
+    /// values are copied as they are, so a run fed with it gets the exact tensor back.
+    pub fn npy(&self) -> Vec<u8> {
+        let shape: Vec<String> = self.summary.shape.iter().map(u64::to_string).collect();
+        // A one-element tuple keeps its comma.
+        let shape = match shape.len() {
+            1 => format!("{},", shape[0]),
+            _ => shape.join(", "),
+        };
+        let mut header = format!(
+            "{{'descr': '{}', 'fortran_order': False, 'shape': ({shape}), }}",
+            self.element.npy_descr()
+        );
+        // The header ends with a newline and pads the data's start to a multiple of 64 bytes.
+        let unpadded = 10 + header.len() + 1;
+        header.push_str(&" ".repeat(unpadded.next_multiple_of(64) - unpadded));
+        header.push('\n');
+        let mut out = b"\x93NUMPY\x01\x00".to_vec();
+        out.extend_from_slice(&(header.len() as u16).to_le_bytes());
+        out.extend_from_slice(header.as_bytes());
+        out.extend_from_slice(self.bytes);
+        out
+    }
+
+    /// The values widened to f64.
+    pub fn widened(&self) -> Vec<f64> {
+        self.bytes
+            .chunks_exact(self.element.size())
+            .map(|c| self.element.widen(c))
+            .collect()
+    }
+}
+
 /// An output read back from an encoding, its values widened to f64 for comparisons.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DecodedOutput {
@@ -150,8 +220,20 @@ pub enum OutputError {
     TrailingBytes,
 }
 
-/// Reads an encoding back. Any inconsistency is an error: the bytes may come from anywhere.
+/// Reads an encoding back, values widened to f64.
 pub fn decode(bytes: &[u8]) -> Result<Vec<DecodedOutput>, OutputError> {
+    Ok(read(bytes)?
+        .into_iter()
+        .map(|o| DecodedOutput {
+            values: o.widened(),
+            summary: o.summary,
+        })
+        .collect())
+}
+
+/// Reads an encoding into its outputs. Any inconsistency is an error: the bytes may come from
+/// anywhere.
+pub fn read(bytes: &[u8]) -> Result<Vec<EncodedOutput<'_>>, OutputError> {
     let mut at = 0usize;
     let mut take = |n: usize| -> Result<&[u8], OutputError> {
         let end = at
@@ -193,13 +275,10 @@ pub fn decode(bytes: &[u8]) -> Result<Vec<DecodedOutput>, OutputError> {
             .and_then(|n| usize::try_from(n).ok())
             .and_then(|n| n.checked_mul(element.size()))
             .ok_or(OutputError::ShapeOverflows)?;
-        let values = take(size)?
-            .chunks_exact(element.size())
-            .map(|c| element.widen(c))
-            .collect();
-        outputs.push(DecodedOutput {
+        outputs.push(EncodedOutput {
             summary: OutputSummary { name, dtype, shape },
-            values,
+            element,
+            bytes: take(size)?,
         });
     }
     if at != bytes.len() {

@@ -35,7 +35,11 @@ pub fn name(dt: DatumType) -> Result<&'static str, VerifyError> {
 }
 
 pub fn from_name(name: &str) -> Option<DatumType> {
-    let wanted = ElementType::from_name(name)?;
+    ElementType::from_name(name).map(of_element)
+}
+
+/// The datum type of an element type.
+pub fn of_element(wanted: ElementType) -> DatumType {
     [
         DatumType::Bool,
         DatumType::U8,
@@ -52,4 +56,5 @@ pub fn from_name(name: &str) -> Option<DatumType> {
     ]
     .into_iter()
     .find(|&dt| element(dt) == Some(wanted))
+    .expect("every element type has a datum type")
 }

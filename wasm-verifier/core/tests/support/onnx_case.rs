@@ -1,5 +1,6 @@
-//! One case of the ONNX backend test data (`<case>/model.onnx`, `<case>/test_data_set_0/
-//! input_<i>.pb, output_<i>.pb`), run by a verifier and compared with the outputs shipped with it.
+//! One case of the ONNX backend test data (`<case>/model.onnx`, `<case>/test_data_set_<n>/
+//! input_<i>.pb, output_<i>.pb`), run by a verifier on each data set and compared with the outputs
+//! shipped with it.
 //! Shared by the conformance test (the core, natively) and the node-suite test (the artefact, in
 //! wasmer): `#[path]`-included by both, so the reading and the comparison are written once.
 
@@ -105,34 +106,62 @@ pub enum Run {
     Crash(String),
 }
 
-/// Runs the case in `dir` with `verify` and compares its outputs with the shipped ones.
+/// Runs the case in `dir` with `verify` on each of its data sets (a language model's generation has
+/// one per step) and compares its outputs with the shipped ones; the first set that does not pass
+/// is the case's outcome.
 pub fn run_case(
     dir: &Path,
     rtol: f64,
     atol: f64,
-    verify: impl FnOnce(&[u8], &[NamedInput]) -> Run,
+    mut verify: impl FnMut(&[u8], &[NamedInput]) -> Run,
 ) -> Outcome {
     let model = std::fs::read(dir.join("model.onnx")).unwrap();
-    let set = dir.join("test_data_set_0");
     let names = match model_inputs(&model) {
         Ok(names) => names,
         Err(e) => return Outcome::Refused(e.to_string()),
     };
-    let inputs: Vec<NamedInput> = numbered(&set, "input_")
+    let sets: Vec<PathBuf> = (0..)
+        .map(|n| dir.join(format!("test_data_set_{n}")))
+        .take_while(|set| set.is_dir())
+        .collect();
+    if sets.is_empty() {
+        return Outcome::ReferenceUnreadable("no test_data_set_0".into());
+    }
+    for (n, set) in sets.iter().enumerate() {
+        match run_set(&model, &names, set, rtol, atol, &mut verify) {
+            Outcome::Pass => {}
+            Outcome::Mismatch(why) if n > 0 => {
+                return Outcome::Mismatch(format!("test_data_set_{n}: {why}"));
+            }
+            outcome => return outcome,
+        }
+    }
+    Outcome::Pass
+}
+
+fn run_set(
+    model: &[u8],
+    names: &[String],
+    set: &Path,
+    rtol: f64,
+    atol: f64,
+    verify: &mut impl FnMut(&[u8], &[NamedInput]) -> Run,
+) -> Outcome {
+    let inputs: Vec<NamedInput> = numbered(set, "input_")
         .into_iter()
-        .zip(&names)
+        .zip(names)
         .map(|(path, name)| NamedInput {
             name: name.clone(),
             format: InputFormat::OnnxPb,
             bytes: std::fs::read(path).unwrap(),
         })
         .collect();
-    let ours = match verify(&model, &inputs) {
+    let ours = match verify(model, &inputs) {
         Run::Encoding(bytes) => encoding::decode(&bytes).unwrap(),
         Run::Refused(why) => return Outcome::Refused(why),
         Run::Crash(why) => return Outcome::Crash(why),
     };
-    let expected: Vec<DecodedOutput> = match numbered(&set, "output_")
+    let expected: Vec<DecodedOutput> = match numbered(set, "output_")
         .iter()
         .map(|p| decoded(p))
         .collect()

@@ -113,7 +113,10 @@ creation and a first run, the one-shot counterpart of the artefact's columns,
 \`onnxruntime-web-run\` a second run of the same session; \`artefact-wasmer-prepared\` is its
 counterpart, a claim on a model the host holds prepared (\`verify_prepared\`, what an operator
 pays from its second claim on a model on). \`real/\` models carry real weights (PP-OCR, from the
-rapidocr wheel) and run on a seeded random input; \`demo/digit-classifier\` is the demo's model on
+rapidocr wheel) and run on a seeded random input; \`transformers/\` carry real weights too (the
+sentence encoder all-MiniLM-L6-v2 on a sentence; the language model SmolLM2-135M on two steps of
+a generation, its 16-token prompt and a token with 20 cached before it) and run on their test
+data; \`demo/digit-classifier\` is the demo's model on
 its test image, the re-run a person starts on the demo's claims; \`artefact-chromium\` is the
 browser app's re-run path (the verifier in its Web Worker, headless Chromium), timed by the worker
 around the same call Node makes; the \`light/\` models of the onnx package fill

@@ -33,32 +33,31 @@ export function loadBindings() {
 }
 
 
-/**
- * The inputs of the run that goes on from a result's `encoding` (what `verify` returned):
- * `links` maps each output to the input it becomes, as a generation step's chosen token and
- * key/value cache become the next step's inputs. The bytes are the outputs' own, so the next run
- * gets exactly the tensors this one gave. The rule is poi-verifier-abi's `chain`, the one every
- * engine uses.
- */
-export async function chainInputs(encoding, links) {
+// A function of the light client's bindings, loaded first, its failures thrown as VerifierErrors
+// of kind "output".
+const readingOutputs = (binding) => async (...args) => {
   await loadBindings();
   try {
-    return chainedInputs(encoding, links);
+    return binding(...args);
   } catch (e) {
     throw new VerifierError("output", e.message);
   }
-}
+};
 
-/** A result's outputs read back from its `encoding`: `[{name, dtype, shape, elements, preview}]`,
- * the first `previewCount` values of each as text. */
-export async function decodeOutputs(encoding, previewCount) {
-  await loadBindings();
-  try {
-    return decodedOutputs(encoding, previewCount);
-  } catch (e) {
-    throw new VerifierError("output", e.message);
-  }
-}
+/**
+ * `chainInputs(encoding, links)`: the inputs of the run that goes on from a result's `encoding`
+ * (what `verify` returned). `links` maps each output to the input it becomes, as a generation
+ * step's chosen token and key/value cache become the next step's inputs. The bytes are the
+ * outputs' own, so the next run gets exactly the tensors this one gave. The rule is
+ * poi-verifier-abi's `chain`, the one every engine uses.
+ */
+export const chainInputs = readingOutputs(chainedInputs);
+
+/**
+ * `decodeOutputs(encoding, previewCount)`: a result's outputs read back from its `encoding`,
+ * `[{name, dtype, shape, elements, preview}]`, the first `previewCount` values of each as text.
+ */
+export const decodeOutputs = readingOutputs(decodedOutputs);
 
 /** Thrown for every failure: `kind` names it (the verifier's error kinds, or "trap", "hash", "abi"). */
 export class VerifierError extends Error {

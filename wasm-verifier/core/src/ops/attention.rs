@@ -67,7 +67,30 @@ fn attention(
     if op.outputs_present != op.outputs_present_value {
         bail!("Attention: present_key and present_value come together");
     }
-    Ok((expand(op), vec![]))
+    let outputs = op.output_count();
+    Ok((inference_wrap(op, outputs, rules), vec![]))
+}
+
+fn rules<'p>(
+    op: &dyn Op,
+    s: &mut Solver,
+    inputs: &'p [TensorProxy],
+    outputs: &'p [TensorProxy],
+) -> InferenceResult {
+    let op = op
+        .downcast_ref::<AttentionOp>()
+        .context("Attention's rules on another op")?;
+    check_input_arity(inputs, op.input_count())?;
+    check_output_arity(outputs, op.output_count())?;
+    s.equals(&inputs[1].datum_type, &inputs[0].datum_type)?;
+    s.equals(&inputs[2].datum_type, &inputs[0].datum_type)?;
+    s.equals(&outputs[0].datum_type, &inputs[0].datum_type)?;
+    s.equals(&outputs[0].rank, &inputs[0].rank)?;
+    for output in &outputs[1..] {
+        s.equals(&output.datum_type, &inputs[0].datum_type)?;
+        s.equals(&output.rank, 4)?;
+    }
+    Ok(())
 }
 
 /// Which scores the optional fourth output holds.
@@ -284,11 +307,15 @@ impl AttentionOp {
                         bias[j] = b_ij;
                     }
                     let row = ((b * g.q.heads + h) * sq + i) * total;
-                    if self.outputs_qk {
+                    // Scores as they are, or with the masks' bias; the probabilities are written
+                    // once the softmax has them, below.
+                    if self.outputs_qk && self.qk_output != QkOutput::Probabilities {
+                        let with_bias = self.qk_output == QkOutput::WithBias;
                         for j in 0..total {
-                            qk[row + j] = match self.qk_output {
-                                QkOutput::Scores => scores[j],
-                                QkOutput::WithBias | QkOutput::Probabilities => scores[j] + bias[j],
+                            qk[row + j] = if with_bias {
+                                scores[j] + bias[j]
+                            } else {
+                                scores[j]
                             };
                         }
                     }
@@ -465,44 +492,6 @@ impl Mask {
         }
         let [sb, sh, si, sj] = self.strides;
         self.values[b * sb + h * sh + i * si + j * sj]
-    }
-}
-
-impl Expansion for AttentionOp {
-    fn name(&self) -> StaticName {
-        "Attention".into()
-    }
-
-    fn nboutputs(&self) -> TractResult<usize> {
-        Ok(self.output_count())
-    }
-
-    fn rules<'r, 'p: 'r, 's: 'r>(
-        &'s self,
-        s: &mut Solver<'r>,
-        inputs: &'p [TensorProxy],
-        outputs: &'p [TensorProxy],
-    ) -> InferenceResult {
-        check_input_arity(inputs, self.input_count())?;
-        check_output_arity(outputs, self.output_count())?;
-        s.equals(&inputs[1].datum_type, &inputs[0].datum_type)?;
-        s.equals(&inputs[2].datum_type, &inputs[0].datum_type)?;
-        s.equals(&outputs[0].datum_type, &inputs[0].datum_type)?;
-        s.equals(&outputs[0].rank, &inputs[0].rank)?;
-        for output in &outputs[1..] {
-            s.equals(&output.datum_type, &inputs[0].datum_type)?;
-            s.equals(&output.rank, 4)?;
-        }
-        Ok(())
-    }
-
-    fn wire(
-        &self,
-        prefix: &str,
-        model: &mut TypedModel,
-        inputs: &[OutletId],
-    ) -> TractResult<TVec<OutletId>> {
-        model.wire_node(prefix, self.clone(), inputs)
     }
 }
 

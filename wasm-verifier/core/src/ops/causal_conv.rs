@@ -36,7 +36,30 @@ fn causal_conv_with_state(
         has_past_state: given(PAST_STATE),
         outputs_state: node.output.get(1).is_some_and(|n| !n.is_empty()),
     };
-    Ok((expand(op), vec![]))
+    let outputs = 1 + usize::from(op.outputs_state);
+    Ok((inference_wrap(op, outputs, rules), vec![]))
+}
+
+fn rules<'p>(
+    op: &dyn Op,
+    s: &mut Solver,
+    inputs: &'p [TensorProxy],
+    outputs: &'p [TensorProxy],
+) -> InferenceResult {
+    let op = op
+        .downcast_ref::<CausalConvWithState>()
+        .context("CausalConvWithState's rules on another op")?;
+    check_input_arity(
+        inputs,
+        2 + usize::from(op.has_bias) + usize::from(op.has_past_state),
+    )?;
+    check_output_arity(outputs, 1 + usize::from(op.outputs_state))?;
+    for output in outputs {
+        s.equals(&output.datum_type, &inputs[0].datum_type)?;
+        s.equals(&output.rank, 3)?;
+    }
+    s.equals(&outputs[0].shape, &inputs[0].shape)?;
+    Ok(())
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq)]
@@ -141,44 +164,6 @@ impl CausalConvWithState {
             .cast_to_dt(dt)?
             .into_owned();
         Ok((output, state))
-    }
-}
-
-impl Expansion for CausalConvWithState {
-    fn name(&self) -> StaticName {
-        "CausalConvWithState".into()
-    }
-
-    fn nboutputs(&self) -> TractResult<usize> {
-        Ok(1 + usize::from(self.outputs_state))
-    }
-
-    fn rules<'r, 'p: 'r, 's: 'r>(
-        &'s self,
-        s: &mut Solver<'r>,
-        inputs: &'p [TensorProxy],
-        outputs: &'p [TensorProxy],
-    ) -> InferenceResult {
-        check_input_arity(
-            inputs,
-            2 + usize::from(self.has_bias) + usize::from(self.has_past_state),
-        )?;
-        check_output_arity(outputs, self.nboutputs()?)?;
-        for output in outputs {
-            s.equals(&output.datum_type, &inputs[0].datum_type)?;
-            s.equals(&output.rank, 3)?;
-        }
-        s.equals(&outputs[0].shape, &inputs[0].shape)?;
-        Ok(())
-    }
-
-    fn wire(
-        &self,
-        prefix: &str,
-        model: &mut TypedModel,
-        inputs: &[OutletId],
-    ) -> TractResult<TVec<OutletId>> {
-        model.wire_node(prefix, self.clone(), inputs)
     }
 }
 

@@ -64,7 +64,34 @@ fn linear_attention(
             op.kv_num_heads
         );
     }
-    Ok((expand(op), vec![]))
+    let outputs = 1 + usize::from(op.outputs_state);
+    Ok((inference_wrap(op, outputs, rules), vec![]))
+}
+
+fn rules<'p>(
+    op: &dyn Op,
+    s: &mut Solver,
+    inputs: &'p [TensorProxy],
+    outputs: &'p [TensorProxy],
+) -> InferenceResult {
+    let op = op
+        .downcast_ref::<LinearAttention>()
+        .context("LinearAttention's rules on another op")?;
+    let count = 3 + usize::from(op.has_past_state) + usize::from(op.gated) + usize::from(op.delta);
+    check_input_arity(inputs, count)?;
+    check_output_arity(outputs, 1 + usize::from(op.outputs_state))?;
+    s.equals(&outputs[0].datum_type, &inputs[0].datum_type)?;
+    s.equals(&outputs[0].rank, 3)?;
+    if let Some(state) = outputs.get(1) {
+        let from = if op.has_past_state {
+            &inputs[3]
+        } else {
+            &inputs[0]
+        };
+        s.equals(&state.datum_type, &from.datum_type)?;
+        s.equals(&state.rank, 4)?;
+    }
+    Ok(())
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -225,51 +252,6 @@ impl LinearAttention {
             .cast_to_dt(state_dt)?
             .into_owned();
         Ok((output, state))
-    }
-}
-
-impl Expansion for LinearAttention {
-    fn name(&self) -> StaticName {
-        "LinearAttention".into()
-    }
-
-    fn nboutputs(&self) -> TractResult<usize> {
-        Ok(1 + usize::from(self.outputs_state))
-    }
-
-    fn rules<'r, 'p: 'r, 's: 'r>(
-        &'s self,
-        s: &mut Solver<'r>,
-        inputs: &'p [TensorProxy],
-        outputs: &'p [TensorProxy],
-    ) -> InferenceResult {
-        let count = 3
-            + usize::from(self.has_past_state)
-            + usize::from(self.gated)
-            + usize::from(self.delta);
-        check_input_arity(inputs, count)?;
-        check_output_arity(outputs, self.nboutputs()?)?;
-        s.equals(&outputs[0].datum_type, &inputs[0].datum_type)?;
-        s.equals(&outputs[0].rank, 3)?;
-        if let Some(state) = outputs.get(1) {
-            let from = if self.has_past_state {
-                &inputs[3]
-            } else {
-                &inputs[0]
-            };
-            s.equals(&state.datum_type, &from.datum_type)?;
-            s.equals(&state.rank, 4)?;
-        }
-        Ok(())
-    }
-
-    fn wire(
-        &self,
-        prefix: &str,
-        model: &mut TypedModel,
-        inputs: &[OutletId],
-    ) -> TractResult<TVec<OutletId>> {
-        model.wire_node(prefix, self.clone(), inputs)
     }
 }
 

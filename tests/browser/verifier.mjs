@@ -59,7 +59,7 @@ const generationOf = (c) => {
 // reveals them one by one.
 async function inputNames(verifier, c) {
   const dir = join(data, c.suite, c.name);
-  if (generationOf(c)) return generationOf(c).inputs;
+  if (c.generation) return c.generation.inputs;
   try {
     await verifier.verify(readFileSync(join(dir, "model.onnx")), []);
   } catch (e) {
@@ -103,19 +103,18 @@ async function nodeRun(verifier, c, names) {
 // encoding written back, in a scratch directory removed at the end.
 const scratch = mkdtempSync(join(tmpdir(), "poi-generation-"));
 function wasmerRun(model) {
-  const dir = scratch;
   const extension = { npy: "npy", onnx_pb: "pb", json: "json" };
   return async (inputs) => {
     const args = ["verify", "--json", "--verifier", join(root, "artifacts/poi_verifier.wasm"), "--model", model,
-      "--write-output", join(dir, "encoding")];
+      "--write-output", join(scratch, "encoding")];
     inputs.forEach((input, i) => {
-      const path = join(dir, `${i}.${extension[input.format]}`);
+      const path = join(scratch, `${i}.${extension[input.format]}`);
       writeFileSync(path, input.bytes);
       args.push("--input", `${input.name}=${path}`);
     });
     const run = spawnSync(poi, args, { encoding: "utf8", maxBuffer: 1 << 26 });
     if (run.status !== 0) throw new Error(`poi verify: ${run.stderr.trim().split("\n").pop()}`);
-    return { output_hash: JSON.parse(run.stdout).output_hash, encoding: readFileSync(join(dir, "encoding")) };
+    return { output_hash: JSON.parse(run.stdout).output_hash, encoding: readFileSync(join(scratch, "encoding")) };
   };
 }
 
@@ -130,7 +129,10 @@ const firstInputs = (c, names) =>
 const wasm = readFileSync(join(root, "artifacts/poi_verifier.wasm"));
 const verifier = await loadVerifier(wasm);
 const plan = [];
-for (const c of cases) plan.push({ ...c, names: await inputNames(verifier, c) });
+for (const c of cases) {
+  const entry = { ...c, generation: generationOf(c) };
+  plan.push({ ...entry, names: await inputNames(verifier, entry) });
+}
 
 // 2. Node.
 const t0 = performance.now();
@@ -140,7 +142,7 @@ console.log(`node: ${plan.length} models in ${((performance.now() - t0) / 1000).
 const wasmer = plan.map((c) => wasmerHash(c, c.names));
 
 // Generations in Node and in wasmer.
-const generations = plan.filter(generationOf).map((c) => ({ c, generation: generationOf(c), engines: {} }));
+const generations = plan.filter((c) => c.generation).map((c) => ({ c, generation: c.generation, engines: {} }));
 for (const g of generations) {
   const model = join(data, g.c.suite, g.c.name, "model.onnx");
   const bytes = readFileSync(model);
